@@ -1,0 +1,2 @@
+// gongshi: the command-line entry point.
+int main() { return 0; }

@@ -1,0 +1,116 @@
+// Record and RecordBatch: the unit of work that flows through every stage.
+//
+// Stages take a RecordBatch by reference and work in place. A record's fields are string_views into
+// the message bytes held by the batch (or, where a stage had to rewrite a value, into the batch's
+// arena), so nothing is copied per record. A stage that rejects or withholds a record sets its
+// outcome and carries on; only a failure of the stage itself is returned as an Error.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/record/arena.h"
+#include "pipeline/record/reject_reason.h"
+
+namespace gongshi {
+
+// 行政许可 (license) or 行政处罚 (penalty).
+enum class RecordKind : uint8_t { kUnknown, kLicense, kPenalty };
+std::string_view RecordKindName(RecordKind kind);  // "license", "penalty", "unknown"
+
+// Every input record ends in exactly one of these (spec: "Nothing is lost").
+enum class Outcome : uint8_t {
+  kPending,    // still on its way through the stages
+  kPublished,  // new identity: published as an upsert
+  kUpdated,    // known identity, new content: published as a correction (upsert)
+  kDuplicate,  // same identity and content fingerprint as what was already handled
+  kWithdrawn,  // revocation / status 无效: published as a withdrawal
+  kWithheld,   // valid, but not for publication (minor, confidential, publication rules)
+  kRejected,   // dead-lettered with a RejectReason
+};
+std::string_view OutcomeName(Outcome outcome);
+
+// Why a valid record is not published. Stable codes, like RejectReason.
+enum class WithholdReason : uint8_t {
+  kNone,
+  kMinor,         // the subject was under 18 at the decision date (暂行办法 Art. 5)
+  kConfidential,  // the source marks it 涉密 / 不予公示
+  kWarningOnly,   // SAMR 令45 Art. 2 / NDRC 令36: warning-only (or 通报批评-only) penalties
+};
+std::string_view WithholdReasonCode(WithholdReason reason);
+
+// Where a record came from: a Kafka topic-partition-offset, or a file's byte offset and line.
+struct SourcePosition {
+  uint32_t source_index = 0;  // index into the run's table of sources (file paths or topics)
+  int32_t partition = -1;     // Kafka partition; -1 for a file
+  int64_t offset = 0;         // Kafka offset, or byte offset of the line's first byte in the file
+  int64_t line = 0;           // 1-based line number in a file; 0 for Kafka
+};
+
+// Fields are indexed by their position in the kind's schema (pipeline/schema). 64 is more than
+// either record kind of the national standard has (28 and 30), and lets a uint64_t mask track them.
+inline constexpr size_t kMaxFields = 64;
+using FieldMask = std::bitset<kMaxFields>;
+
+struct Record {
+  SourcePosition position;
+  // The message exactly as received. Valid while the batch is.
+  std::string_view raw;
+  // The UTF-8 JSON the parser reads: `raw`, or its transcoding when the source is GB18030.
+  // Followed by at least simdjson::SIMDJSON_PADDING readable bytes.
+  std::string_view json;
+
+  RecordKind kind = RecordKind::kUnknown;
+  // Canonical field values, unescaped, as views into `json` or the batch arena.
+  std::array<std::string_view, kMaxFields> fields{};
+  FieldMask present;
+  // Values the validator derived, by field: dates as days since 1970-01-01, money as an exact
+  // count of 0.01 yuan, multi-valued enumerations as a bit set of canonical values.
+  std::array<int64_t, kMaxFields> values{};
+
+  Outcome outcome = Outcome::kPending;
+  RejectReason reject_reason = RejectReason::kNone;
+  int16_t reject_field = -1;       // schema index of the field the reason is about, or -1
+  std::string_view reject_detail;  // static text or arena text; never holds a field's value
+  WithholdReason withhold_reason = WithholdReason::kNone;
+
+  // Set by dedupe: the keyed identity (HMAC) and content fingerprint.
+  std::array<uint8_t, 16> identity{};
+  std::array<uint8_t, 16> fingerprint{};
+
+  bool pending() const { return outcome == Outcome::kPending; }
+  void Reject(RejectReason reason, int field = -1, std::string_view detail = {}) {
+    outcome = Outcome::kRejected;
+    reject_reason = reason;
+    reject_field = static_cast<int16_t>(field);
+    reject_detail = detail;
+  }
+  void Withhold(WithholdReason reason) {
+    outcome = Outcome::kWithheld;
+    withhold_reason = reason;
+  }
+  // Resets for reuse by the next batch; keeps nothing that points into the previous one.
+  void Clear() { *this = Record(); }
+};
+
+// A batch owns the bytes its records point into. Buffers keep their capacity between batches, so
+// a steady stream allocates nothing per record.
+struct RecordBatch {
+  std::vector<Record> records;
+  // Message bytes, each message followed by padding for simdjson. Filled by the source before any
+  // record view is taken, never appended to afterwards.
+  std::vector<char> bytes;
+  // Values stages had to rewrite (unescaped strings, transcodings, normalised codes).
+  Arena arena;
+
+  void Clear() {
+    records.clear();
+    bytes.clear();
+    arena.Reset();
+  }
+};
+
+}  // namespace gongshi
