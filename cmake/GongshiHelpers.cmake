@@ -15,9 +15,9 @@ endif()
 # built in and every parse falls back (performance-notes.md). The runtime dispatch still picks
 # icelake on AVX-512 hosts.
 include(CheckCXXCompilerFlag)
-check_cxx_compiler_flag(-mpclmul GONGSHI_HAS_PCLMUL)
-if(GONGSHI_HAS_PCLMUL AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
-  target_compile_options(gongshi_build_flags INTERFACE -mpclmul -msse4.2)
+check_cxx_compiler_flag(-march=haswell GONGSHI_HAS_HASWELL)
+if(GONGSHI_HAS_HASWELL AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  target_compile_options(gongshi_build_flags INTERFACE -march=haswell)
 endif()
 
 # gongshi_add_library(parse SOURCES json_parser.cc DEPS gongshi::record simdjson::simdjson)
