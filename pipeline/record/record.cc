@@ -36,6 +36,16 @@ std::string_view WithholdReasonCode(WithholdReason reason) {
   return "none";
 }
 
+std::string HexEncode(const uint8_t* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 15];
+  }
+  return out;
+}
+
 char* Arena::Allocate(size_t n) {
   while (current_ < blocks_.size() && used_ + n > blocks_[current_].size) {
     ++current_;

@@ -9,6 +9,7 @@
 #include <array>
 #include <bitset>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,16 @@ enum class WithholdReason : uint8_t {
   kWarningOnly,   // SAMR 令45 Art. 2 / NDRC 令36: warning-only (or 通报批评-only) penalties
 };
 std::string_view WithholdReasonCode(WithholdReason reason);
+// Lower-case hex of digests (identities, fingerprints, SHA-256 sums).
+std::string HexEncode(const uint8_t* data, size_t size);
+template <size_t N>
+std::string HexEncode(const std::array<uint8_t, N>& digest) {
+  return HexEncode(digest.data(), N);
+}
+
+// What was last done with a record identity, as the state store remembers it. Stored; do not
+// renumber.
+enum class PublicationState : uint8_t { kNone = 0, kPublished = 1, kWithdrawn = 2, kWithheld = 3 };
 
 // Where a record came from: a Kafka topic-partition-offset, or a file's byte offset and line.
 struct SourcePosition {
@@ -48,6 +59,13 @@ struct SourcePosition {
   int32_t partition = -1;     // Kafka partition; -1 for a file
   int64_t offset = 0;         // Kafka offset, or byte offset of the line's first byte in the file
   int64_t line = 0;           // 1-based line number in a file; 0 for Kafka
+};
+
+// The head of one feed's manifest chain: how many manifests it has and the SHA-256 of the last
+// one, which the next manifest names so that a removed or altered batch shows.
+struct ChainHead {
+  uint64_t sequence = 0;
+  std::array<uint8_t, 32> manifest_sha256{};
 };
 
 // Fields are indexed by their position in the kind's schema (pipeline/schema). 64 is more than
@@ -80,6 +98,12 @@ struct Record {
   // Set by dedupe: the keyed identity (HMAC) and content fingerprint.
   std::array<uint8_t, 16> identity{};
   std::array<uint8_t, 16> fingerprint{};
+  PublicationState prior = PublicationState::kNone;  // before this record
+  // Set by the runner from the calendar: the publication deadline (day number) and whether it was
+  // computed over a year whose holiday notice is not loaded.
+  int32_t deadline_day = 0;
+  bool deadline_provisional = false;
+  bool withdraw_requested = false;  // the record itself revokes (status 无效 / 撤销)
 
   bool pending() const { return outcome == Outcome::kPending; }
   void Reject(RejectReason reason, int field = -1, std::string_view detail = {}) {
