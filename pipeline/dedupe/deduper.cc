@@ -1,1 +1,179 @@
-// placeholder: filled in by the stage's author
+#include "pipeline/dedupe/deduper.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "pipeline/validate/identifiers.h"
+
+namespace gongshi {
+namespace {
+
+constexpr char kSeparator = '\x1f';
+
+size_t NextPowerOfTwo(size_t n) {
+  size_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+Deduper::Deduper(const SchemaSet& schemas, StateStore& store, KeyedHash& hash)
+    : schemas_(schemas), store_(store), hash_(hash) {}
+
+void Deduper::Identify(Record& record) {
+  const RecordSchema& schema = schemas_.For(record.kind);
+  message_.clear();
+  message_.push_back(static_cast<char>(record.kind));
+  for (int field : schema.identity()) {
+    message_.push_back(kSeparator);
+    if (field == RecordSchema::kSubjectKey) {
+      // Subject key (spec §3): the USCC, else the ID number, else the name. Tagged so that a
+      // name can never collide with a code.
+      const int uscc = schema.FieldIndex("uscc");
+      const int id_no = schema.FieldIndex("subject_id_no");
+      const int name = schema.FieldIndex("subject_name");
+      const FieldSpec& uscc_spec = schema.field(uscc);
+      if (record.present.test(uscc) && record.fields[uscc] != uscc_spec.placeholder) {
+        message_.append("U:").append(record.fields[uscc]);
+      } else if (id_no >= 0 && record.present.test(id_no)) {
+        message_.append("I:").append(record.fields[id_no]);
+      } else {
+        message_.append("N:").append(record.fields[name]);
+      }
+      continue;
+    }
+    if (!record.present.test(field)) continue;
+    const std::string_view value = record.fields[field];
+    if (schema.field(field).name == "decision_doc_no" && value.size() <= sizeof(scratch_)) {
+      // 〔2024〕, [2024] and (2024) are the same document number.
+      if (auto n = NormalizeDocumentNumber(value, scratch_, sizeof(scratch_))) {
+        message_.append(scratch_, *n);
+        continue;
+      }
+    }
+    message_.append(value);
+  }
+  record.identity = hash_.Hmac(message_);
+
+  hash_.FingerprintBegin();
+  hash_.FingerprintAdd(schema.version());
+  for (int i = 0; i < schema.field_count(); ++i) {
+    if (!record.present.test(i)) continue;
+    const char tag = static_cast<char>(i);
+    hash_.FingerprintAdd(std::string_view(&tag, 1));
+    const FieldFormat format = schema.field(i).format;
+    if (format == FieldFormat::kDate || format == FieldFormat::kMoneyWanYuan ||
+        format == FieldFormat::kPenaltyCategories) {
+      // The normalised value: 2024/01/05 and 2024-01-05, 1.5 and 1.500000 are the same content.
+      hash_.FingerprintAdd(
+          std::string_view(reinterpret_cast<const char*>(&record.values[i]), sizeof(int64_t)));
+    } else {
+      hash_.FingerprintAdd(record.fields[i]);
+    }
+  }
+  record.fingerprint = hash_.FingerprintFinish();
+
+  record.withdraw_requested = false;
+  const int withdraw = schema.withdraw_field();
+  if (withdraw >= 0 && record.present.test(withdraw)) {
+    for (const std::string& value : schema.withdraw_values()) {
+      if (record.fields[withdraw] == value) record.withdraw_requested = true;
+    }
+  }
+}
+
+Deduper::Slot* Deduper::FindSlot(const Digest128& id) {
+  const size_t mask = overlay_.size() - 1;
+  uint64_t h;
+  std::memcpy(&h, id.data(), sizeof(h));  // already a keyed hash: uniformly distributed
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    Slot& slot = overlay_[i];
+    if (slot.generation != overlay_generation_ || slot.id == id) return &slot;
+  }
+}
+
+Status Deduper::Process(RecordBatch& batch) {
+  ids_.clear();
+  positions_.clear();
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    Record& record = batch.records[i];
+    if (!record.pending()) continue;
+    Identify(record);
+    ids_.push_back(record.identity);
+    positions_.push_back(i);
+  }
+  if (auto looked_up = store_.Lookup(ids_, found_); !looked_up) return looked_up;
+
+  const size_t wanted = NextPowerOfTwo(ids_.size() * 2 + 2);
+  if (overlay_.size() < wanted) {
+    overlay_.assign(wanted, Slot{});
+    overlay_generation_ = 0;
+  }
+  if (++overlay_generation_ == 0) {  // wrapped: forget every slot explicitly
+    for (Slot& slot : overlay_) slot.generation = 0;
+    overlay_generation_ = 1;
+  }
+
+  next_.resize(positions_.size());
+  for (size_t k = 0; k < positions_.size(); ++k) {
+    Record& record = batch.records[positions_[k]];
+    Slot* slot = FindSlot(record.identity);
+    const RecordState& prior = slot->generation == overlay_generation_ ? slot->state : found_[k];
+    record.prior = prior.state;
+    RecordState next = prior;
+    if (prior.Knows(record.fingerprint)) {
+      // The current version, or an older one sent again: nothing new to publish either way.
+      record.outcome = Outcome::kDuplicate;
+    } else {
+      if (record.withdraw_requested) {
+        // A revocation of something never published is still published as a withdrawal: the
+        // site may hold it from another channel, and the auditors see the revocation either way.
+        record.outcome = Outcome::kWithdrawn;
+        next.state = PublicationState::kWithdrawn;
+      } else if (prior.state == PublicationState::kPublished ||
+                 prior.state == PublicationState::kWithdrawn) {
+        record.outcome = Outcome::kUpdated;
+        next.state = PublicationState::kPublished;
+      } else {
+        record.outcome = Outcome::kPublished;  // new, or withheld before and changed since
+        next.state = PublicationState::kPublished;
+      }
+      if (prior.state != PublicationState::kNone) {
+        std::copy_backward(next.earlier.begin(), next.earlier.end() - 1, next.earlier.end());
+        next.earlier[0] = prior.fingerprint;
+      }
+      next.fingerprint = record.fingerprint;
+      next.kind = record.kind;
+    }
+    // The redactor may still withhold it; the overlay keeps what dedupe knows now, and
+    // Remember() writes the state of the final outcome.
+    slot->id = record.identity;
+    slot->generation = overlay_generation_;
+    slot->state = next;
+    next_[k] = next;
+  }
+  return Ok();
+}
+
+void Deduper::Remember(const RecordBatch& batch, uint64_t batch_sequence,
+                       StateStore::Transaction& transaction) const {
+  for (size_t k = 0; k < positions_.size(); ++k) {
+    const Record& record = batch.records[positions_[k]];
+    RecordState state = next_[k];
+    switch (record.outcome) {
+      case Outcome::kPublished:
+      case Outcome::kUpdated: state.state = PublicationState::kPublished; break;
+      case Outcome::kWithdrawn: state.state = PublicationState::kWithdrawn; break;
+      case Outcome::kWithheld: state.state = PublicationState::kWithheld; break;
+      default: continue;  // duplicates change nothing; rejects were never state
+    }
+    const int decision = schemas_.For(record.kind).FieldIndex("decision_date");
+    state.decision_day = static_cast<int32_t>(record.values[decision]);
+    state.deadline_day = record.deadline_day;
+    state.batch_sequence = batch_sequence;
+    transaction.PutRecord(record.identity, state);
+  }
+}
+
+}  // namespace gongshi

@@ -1,1 +1,281 @@
-// placeholder: filled in by the stage's author
+#include "pipeline/dedupe/state_store.h"
+
+#include <cstring>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
+
+namespace gongshi {
+namespace {
+
+// Key prefixes: one keyspace, so one bloom filter serves the identity lookups.
+constexpr char kRecordPrefix = 'r';
+constexpr char kProgressPrefix = 'p';
+constexpr char kChainPrefix = 'c';
+constexpr std::string_view kBatchSequenceKey = "b";
+constexpr uint8_t kRecordVersion = 2;
+constexpr uint8_t kProgressVersion = 1;
+
+Error FromRocksDb(const rocksdb::Status& status, std::string_view what) {
+  // Busy/TimedOut/TryAgain are transient and worth a retry; anything else means a broken store.
+  const bool transient = status.IsBusy() || status.IsTimedOut() || status.IsTryAgain();
+  return Error(transient ? ErrorCode::kUnavailable : ErrorCode::kInternal,
+               fmt::format("rocksdb {}: {}", what, status.ToString()));
+}
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  template <typename T>
+  void Put(const T& value) {
+    out_.append(reinterpret_cast<const char*>(&value), sizeof(value));
+  }
+  void Bytes(const uint8_t* data, size_t n) { out_.append(reinterpret_cast<const char*>(data), n); }
+
+ private:
+  std::string& out_;
+};
+
+class ReaderView {
+ public:
+  explicit ReaderView(std::string_view in) : in_(in) {}
+  template <typename T>
+  bool Get(T& value) {
+    if (in_.size() < sizeof(T)) return false;
+    std::memcpy(&value, in_.data(), sizeof(T));
+    in_.remove_prefix(sizeof(T));
+    return true;
+  }
+  bool Bytes(uint8_t* data, size_t n) {
+    if (in_.size() < n) return false;
+    std::memcpy(data, in_.data(), n);
+    in_.remove_prefix(n);
+    return true;
+  }
+
+ private:
+  std::string_view in_;
+};
+
+std::string RecordKey(const Digest128& id) {
+  std::string key(1 + id.size(), kRecordPrefix);
+  std::memcpy(key.data() + 1, id.data(), id.size());
+  return key;
+}
+
+bool DecodeRecord(std::string_view value, RecordState& state) {
+  ReaderView r(value);
+  uint8_t version = 0, status = 0, kind = 0;
+  if (!r.Get(version) || version != kRecordVersion || !r.Get(status) || !r.Get(kind)) return false;
+  state.state = static_cast<PublicationState>(status);
+  state.kind = static_cast<RecordKind>(kind);
+  if (!r.Bytes(state.fingerprint.data(), state.fingerprint.size())) return false;
+  for (Digest128& earlier : state.earlier) {
+    if (!r.Bytes(earlier.data(), earlier.size())) return false;
+  }
+  return r.Get(state.decision_day) && r.Get(state.deadline_day) && r.Get(state.batch_sequence);
+}
+
+}  // namespace
+
+bool RecordState::Knows(const Digest128& candidate) const {
+  if (state == PublicationState::kNone) return false;
+  if (candidate == fingerprint) return true;
+  for (const Digest128& e : earlier) {
+    if (e == candidate) return true;
+  }
+  return false;
+}
+
+Result<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.max_background_jobs = 2;
+  db_options.level_compaction_dynamic_level_bytes = true;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 5;
+  // Most lookups are for new records, i.e. misses: filters on every level, including the last
+  // (optimize_filters_for_hits would drop them there).
+  db_options.optimize_filters_for_hits = false;
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Memtables are charged to the same cache, so the store's memory has one bound.
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.block_cache_bytes / 4, cache);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // ~1 % false positives
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.whole_key_filtering = true;
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, options.dir, &raw);
+  if (!status.ok()) {
+    return Fail(ErrorCode::kUnavailable, fmt::format("cannot open the state store at {}: {}",
+                                                     options.dir, status.ToString()));
+  }
+  std::unique_ptr<StateStore> store(new StateStore());
+  store->db_.reset(raw);
+  return store;
+}
+
+StateStore::~StateStore() {
+  if (db_) db_->Close().PermitUncheckedError();
+}
+
+Status StateStore::Lookup(std::span<const Digest128> ids, std::vector<RecordState>& out) {
+  out.assign(ids.size(), RecordState{});
+  if (ids.empty()) return Ok();
+  key_bytes_.resize(ids.size());
+  keys_.resize(ids.size());
+  // A PinnableSlice that holds its value in its own buffer points into itself, so the vector
+  // must never move one that is not reset: they are reset after every lookup (below), before the
+  // vector can grow.
+  values_.resize(ids.size());
+  statuses_.resize(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::string& key = key_bytes_[i];
+    key.assign(1, kRecordPrefix);
+    key.append(reinterpret_cast<const char*>(ids[i].data()), ids[i].size());
+    keys_[i] = rocksdb::Slice(key);
+  }
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), ids.size(), keys_.data(),
+                values_.data(), statuses_.data(), /*sorted_input=*/false);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses_[i].IsNotFound()) continue;
+    if (!statuses_[i].ok()) {
+      for (rocksdb::PinnableSlice& value : values_) value.Reset();
+      return Fail(FromRocksDb(statuses_[i], "multiget"));
+    }
+    if (!DecodeRecord(values_[i].ToStringView(), out[i])) {
+      for (rocksdb::PinnableSlice& value : values_) value.Reset();
+      return Fail(ErrorCode::kInternal, "state store: a record state has an unknown layout");
+    }
+  }
+  for (rocksdb::PinnableSlice& value : values_) value.Reset();
+  return Ok();
+}
+
+Result<std::optional<SourceProgress>> StateStore::GetProgress(std::string_view source_id) {
+  std::string key(1, kProgressPrefix);
+  key.append(source_id);
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), key, &value);
+  if (status.IsNotFound()) return std::optional<SourceProgress>();
+  if (!status.ok()) return Fail(FromRocksDb(status, "get progress"));
+  SourceProgress p;
+  ReaderView r(value);
+  uint8_t version = 0, completed = 0;
+  uint32_t reasons = 0, withholds = 0;
+  bool ok = r.Get(version) && version == kProgressVersion && r.Get(p.generation) &&
+            r.Get(p.next_offset) && r.Get(p.next_line) && r.Get(completed) &&
+            r.Bytes(p.head.data(), p.head.size()) && r.Get(p.outcomes) && r.Get(p.redactions) &&
+            r.Get(p.batches) && r.Get(reasons) && r.Get(withholds);
+  if (ok) {
+    p.reject_reasons.resize(reasons);
+    for (uint64_t& n : p.reject_reasons) ok = ok && r.Get(n);
+    p.withhold_reasons.resize(withholds);
+    for (uint64_t& n : p.withhold_reasons) ok = ok && r.Get(n);
+  }
+  if (!ok) return Fail(ErrorCode::kInternal, "state store: source progress has an unknown layout");
+  p.completed = completed != 0;
+  return std::optional<SourceProgress>(std::move(p));
+}
+
+Result<ChainHead> StateStore::GetChain(RecordKind kind) {
+  const std::string key{kChainPrefix, static_cast<char>(kind)};
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), key, &value);
+  ChainHead head;
+  if (status.IsNotFound()) return head;
+  if (!status.ok()) return Fail(FromRocksDb(status, "get chain"));
+  ReaderView r(value);
+  if (!r.Get(head.sequence) || !r.Bytes(head.manifest_sha256.data(), 32)) {
+    return Fail(ErrorCode::kInternal, "state store: chain head has an unknown layout");
+  }
+  return head;
+}
+
+Result<uint64_t> StateStore::GetBatchSequence() {
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), kBatchSequenceKey, &value);
+  if (status.IsNotFound()) return uint64_t{0};
+  if (!status.ok()) return Fail(FromRocksDb(status, "get batch sequence"));
+  uint64_t next = 0;
+  ReaderView r(value);
+  if (!r.Get(next)) return Fail(ErrorCode::kInternal, "state store: bad batch sequence");
+  return next;
+}
+
+void StateStore::Transaction::PutRecord(const Digest128& id, const RecordState& state) {
+  std::string value;
+  value.reserve(96);
+  Writer w(value);
+  w.Put(kRecordVersion);
+  w.Put(static_cast<uint8_t>(state.state));
+  w.Put(static_cast<uint8_t>(state.kind));
+  w.Bytes(state.fingerprint.data(), state.fingerprint.size());
+  for (const Digest128& earlier : state.earlier) w.Bytes(earlier.data(), earlier.size());
+  w.Put(state.decision_day);
+  w.Put(state.deadline_day);
+  w.Put(state.batch_sequence);
+  batch_.Put(RecordKey(id), value).PermitUncheckedError();
+}
+
+void StateStore::Transaction::PutProgress(std::string_view source_id, const SourceProgress& p) {
+  std::string key(1, kProgressPrefix);
+  key.append(source_id);
+  std::string value;
+  Writer w(value);
+  w.Put(kProgressVersion);
+  w.Put(p.generation);
+  w.Put(p.next_offset);
+  w.Put(p.next_line);
+  w.Put(static_cast<uint8_t>(p.completed));
+  w.Bytes(p.head.data(), p.head.size());
+  w.Put(p.outcomes);
+  w.Put(p.redactions);
+  w.Put(p.batches);
+  w.Put(static_cast<uint32_t>(p.reject_reasons.size()));
+  w.Put(static_cast<uint32_t>(p.withhold_reasons.size()));
+  for (uint64_t n : p.reject_reasons) w.Put(n);
+  for (uint64_t n : p.withhold_reasons) w.Put(n);
+  batch_.Put(key, value).PermitUncheckedError();
+}
+
+void StateStore::Transaction::PutChain(RecordKind kind, const ChainHead& head) {
+  const std::string key{kChainPrefix, static_cast<char>(kind)};
+  std::string value;
+  Writer w(value);
+  w.Put(head.sequence);
+  w.Bytes(head.manifest_sha256.data(), head.manifest_sha256.size());
+  batch_.Put(key, value).PermitUncheckedError();
+}
+
+void StateStore::Transaction::PutBatchSequence(uint64_t next) {
+  std::string value;
+  Writer(value).Put(next);
+  batch_.Put(kBatchSequenceKey, value).PermitUncheckedError();
+}
+
+Status StateStore::Commit(Transaction& transaction) {
+  rocksdb::WriteOptions options;
+  // One synced write per batch: the feed files of the batch are already durable, and after this
+  // returns the state, the offsets and the chain head say so too.
+  options.sync = true;
+  rocksdb::Status status = db_->Write(options, &transaction.batch_);
+  if (!status.ok()) return Fail(FromRocksDb(status, "commit"));
+  transaction.batch_.Clear();
+  return Ok();
+}
+
+uint64_t StateStore::ApproximateRecordCount() {
+  uint64_t n = 0;
+  db_->GetIntProperty("rocksdb.estimate-num-keys", &n);
+  return n;
+}
+
+}  // namespace gongshi

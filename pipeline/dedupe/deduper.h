@@ -1,0 +1,57 @@
+// Deduper: the dedupe stage. Gives each valid record its identity (a keyed HMAC of the spec's
+// identity fields) and content fingerprint, looks the batch's identities up in the state store at
+// once, and decides the outcome: new (publish), duplicate, update, or withdrawal.
+#pragma once
+
+#include <vector>
+
+#include "pipeline/dedupe/keyed_hash.h"
+#include "pipeline/dedupe/state_store.h"
+#include "pipeline/record/record.h"
+#include "pipeline/schema/schema.h"
+
+namespace gongshi {
+
+// Not thread-safe (owns reusable buffers and uses one KeyedHash); one per worker. Borrows the
+// schemas, the store and the hash, which must outlive it.
+class Deduper {
+ public:
+  Deduper(const SchemaSet& schemas, StateStore& store, KeyedHash& hash);
+
+  // Sets identity, fingerprint, prior state and outcome of every pending record. Records later
+  // in the batch see the earlier ones (an update right after its original is an update). Writes
+  // nothing: the runner calls Remember() only once the batch's feed files are durable.
+  Status Process(RecordBatch& batch);
+
+  // Adds the new state of every record whose outcome changed it to `transaction`, reading the
+  // final outcomes (the redactor may have withheld some). Call after Process() on the same batch.
+  // `batch_sequence` is the feed batch carrying the records.
+  void Remember(const RecordBatch& batch, uint64_t batch_sequence,
+                StateStore::Transaction& transaction) const;
+
+  // Identity and fingerprint of one record (exposed for tests and the generator's checks).
+  void Identify(Record& record);
+
+ private:
+  // Open-addressing table of identities seen earlier in this batch, reused between batches.
+  struct Slot {
+    Digest128 id;
+    uint32_t generation = 0;
+    RecordState state;
+  };
+  Slot* FindSlot(const Digest128& id);
+
+  const SchemaSet& schemas_;
+  StateStore& store_;
+  KeyedHash& hash_;
+  std::vector<Digest128> ids_;
+  std::vector<size_t> positions_;
+  std::vector<RecordState> found_;
+  std::vector<RecordState> next_;  // by position in positions_: the state after each record
+  std::vector<Slot> overlay_;
+  uint32_t overlay_generation_ = 0;
+  std::string message_;  // reused: the identity message being hashed
+  char scratch_[1024];
+};
+
+}  // namespace gongshi

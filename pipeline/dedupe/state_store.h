@@ -1,0 +1,98 @@
+// StateStore: gongshi's durable memory in RocksDB. It holds, per record identity, what was last
+// done with it (published / withdrawn / withheld) and its content fingerprint; per source, how far
+// it was read; per feed, the head of the manifest chain. All of a batch's changes are committed in
+// one synced WriteBatch, so the state and the offsets it came from never disagree after a crash.
+// Keys and values hold no personal data: identities are keyed HMACs (see KeyedHash).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "pipeline/dedupe/keyed_hash.h"
+#include "pipeline/record/error.h"
+#include "pipeline/record/record.h"
+
+namespace gongshi {
+
+struct RecordState {
+  // How many earlier versions are remembered: a re-sent older version (a replayed file, a
+  // consumer rewound past a correction) is a duplicate, not an update that would roll the
+  // published correction back.
+  static constexpr size_t kHistory = 3;
+  PublicationState state = PublicationState::kNone;
+  RecordKind kind = RecordKind::kUnknown;
+  Digest128 fingerprint{};
+  std::array<Digest128, kHistory> earlier{};  // newest first; zero = none
+  bool Knows(const Digest128& fingerprint) const;
+  int32_t decision_day = 0;
+  int32_t deadline_day = 0;
+  uint64_t batch_sequence = 0;  // the feed batch that last carried it
+};
+
+// How far one input source has been processed, and the counts so far, so that a run resumed after
+// a crash reports the same totals as an uninterrupted one.
+struct SourceProgress {
+  uint64_t generation = 0;  // passes over this source; batch ids include it
+  int64_t next_offset = 0;  // byte offset (file) or Kafka offset of the first unprocessed record
+  int64_t next_line = 1;
+  bool completed = false;
+  Digest128 head{};  // hash of the source's first bytes: a different file at the same path restarts
+  std::array<uint64_t, 7> outcomes{};      // by Outcome (kPending unused)
+  std::vector<uint64_t> reject_reasons;    // by RejectReason
+  std::vector<uint64_t> withhold_reasons;  // by WithholdReason
+  std::array<uint64_t, 4> redactions{};    // id_number, mobile, bank_card, email
+  uint64_t batches = 0;
+};
+
+struct StateOptions {
+  std::string dir;
+  uint64_t block_cache_bytes = 256ull << 20;
+};
+
+class StateStore {
+ public:
+  static Result<std::unique_ptr<StateStore>> Open(const StateOptions& options);
+  ~StateStore();
+
+  // Looks up a batch of identities at once (RocksDB MultiGet): `out[i]` for `ids[i]`.
+  Status Lookup(std::span<const Digest128> ids, std::vector<RecordState>& out);
+  Result<std::optional<SourceProgress>> GetProgress(std::string_view source_id);
+  Result<ChainHead> GetChain(RecordKind kind);
+  Result<uint64_t> GetBatchSequence();
+
+  // Collects the changes of one batch; Commit() applies them atomically and durably.
+  class Transaction {
+   public:
+    void PutRecord(const Digest128& id, const RecordState& state);
+    void PutProgress(std::string_view source_id, const SourceProgress& progress);
+    void PutChain(RecordKind kind, const ChainHead& head);
+    void PutBatchSequence(uint64_t next);
+    size_t size() const { return static_cast<size_t>(batch_.Count()); }
+
+   private:
+    friend class StateStore;
+    rocksdb::WriteBatch batch_;
+  };
+  Status Commit(Transaction& transaction);
+
+  // A few RocksDB figures for logs and the summary.
+  uint64_t ApproximateRecordCount();
+
+ private:
+  StateStore() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::Slice> keys_;  // reused by Lookup
+  std::vector<std::string> key_bytes_;
+  std::vector<rocksdb::PinnableSlice> values_;
+  std::vector<rocksdb::Status> statuses_;
+};
+
+}  // namespace gongshi
