@@ -1,1 +1,231 @@
-// placeholder: filled in by the stage's author
+#include "pipeline/config/config.h"
+
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+namespace gongshi {
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+
+  Status Fail(const std::string& key, const std::string& what) const {
+    return gongshi::Fail(ErrorCode::kInvalidConfig, fmt::format("{}: {}: {}", path_, key, what));
+  }
+
+  // Rejects keys of `node` that are not in `known`.
+  Status OnlyKeys(const YAML::Node& node, const std::string& prefix,
+                  std::initializer_list<std::string_view> known) const {
+    if (!node) return Ok();
+    if (!node.IsMap()) return Fail(prefix.empty() ? "(top level)" : prefix, "expected a mapping");
+    for (const auto& entry : node) {
+      const std::string key = entry.first.as<std::string>();
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        std::string list;
+        for (std::string_view k : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", k);
+        return Fail(prefix.empty() ? key : prefix + "." + key,
+                    fmt::format("unknown key (known here: {})", list));
+      }
+    }
+    return Ok();
+  }
+
+  Status String(const YAML::Node& node, const std::string& key, std::string& out) const {
+    if (!node) return Ok();
+    if (!node.IsScalar()) return Fail(key, "expected a string");
+    out = node.as<std::string>();
+    return Ok();
+  }
+
+  Status Unsigned(const YAML::Node& node, const std::string& key, uint64_t min, uint64_t max,
+                  uint64_t& out) const {
+    if (!node) return Ok();
+    uint64_t value = 0;
+    if (!node.IsScalar() || !YAML::convert<uint64_t>::decode(node, value)) {
+      return Fail(key, "expected a non-negative integer");
+    }
+    if (value < min || value > max) {
+      return Fail(key, fmt::format("{} is out of range [{}, {}]", value, min, max));
+    }
+    out = value;
+    return Ok();
+  }
+
+  Status Bool(const YAML::Node& node, const std::string& key, bool& out) const {
+    if (!node) return Ok();
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, out)) {
+      return Fail(key, "expected true or false");
+    }
+    return Ok();
+  }
+
+ private:
+  std::string path_;
+};
+
+// A child of a section that may itself be absent; absent either way reads as "not given".
+YAML::Node Child(const YAML::Node& parent, const char* key) {
+  if (!parent || !parent.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  return parent[key];
+}
+
+#define GONGSHI_TRY(expr)                   \
+  do {                                      \
+    if (auto status = (expr); !status) {    \
+      return gongshi::Fail(status.error()); \
+    }                                       \
+  } while (false)
+
+}  // namespace
+
+std::string_view FieldRuleName(FieldRule rule) {
+  switch (rule) {
+    case FieldRule::kKeep: return "keep";
+    case FieldRule::kMask: return "mask";
+    case FieldRule::kMaskName: return "mask_name";
+    case FieldRule::kDrop: return "drop";
+  }
+  return "keep";
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  Config config;
+  config.source_path = path;
+  Reader r(path);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Fail(ErrorCode::kInvalidConfig, fmt::format("{}: cannot read the file", path));
+  } catch (const YAML::Exception& e) {
+    return Fail(ErrorCode::kInvalidConfig, fmt::format("{}:{}:{}: not valid YAML: {}", path,
+                                                       e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  if (root.IsNull()) return config;
+  try {
+    GONGSHI_TRY(r.OnlyKeys(root, "",
+                           {"schemas_dir", "holidays_dir", "today", "input", "state", "redaction",
+                            "batch", "deadline", "dead_letter"}));
+    GONGSHI_TRY(r.String(Child(root, "schemas_dir"), "schemas_dir", config.schemas_dir));
+    GONGSHI_TRY(r.String(Child(root, "holidays_dir"), "holidays_dir", config.holidays_dir));
+    GONGSHI_TRY(r.String(Child(root, "today"), "today", config.today));
+
+    const YAML::Node input = Child(root, "input");
+    GONGSHI_TRY(r.OnlyKeys(input, "input", {"encoding", "max_record_bytes", "default_kind"}));
+    GONGSHI_TRY(r.String(Child(input, "encoding"), "input.encoding", config.input.encoding));
+    if (config.input.encoding != "utf-8" && config.input.encoding != "utf8" &&
+        config.input.encoding != "gb18030" && config.input.encoding != "gbk") {
+      return Fail(r.Fail("input.encoding", fmt::format("'{}' is not one of utf-8, gb18030, gbk",
+                                                       config.input.encoding))
+                      .error());
+    }
+    GONGSHI_TRY(r.Unsigned(Child(input, "max_record_bytes"), "input.max_record_bytes", 1024,
+                           64ull << 20, config.input.max_record_bytes));
+    GONGSHI_TRY(
+        r.String(Child(input, "default_kind"), "input.default_kind", config.input.default_kind));
+    if (!config.input.default_kind.empty() && config.input.default_kind != "license" &&
+        config.input.default_kind != "penalty") {
+      return Fail(r.Fail("input.default_kind", "expected license or penalty").error());
+    }
+
+    const YAML::Node state = Child(root, "state");
+    GONGSHI_TRY(
+        r.OnlyKeys(state, "state", {"dir", "hmac_key_file", "hmac_key_env", "block_cache_mb"}));
+    GONGSHI_TRY(r.String(Child(state, "dir"), "state.dir", config.state.dir));
+    GONGSHI_TRY(
+        r.String(Child(state, "hmac_key_file"), "state.hmac_key_file", config.state.hmac_key_file));
+    GONGSHI_TRY(
+        r.String(Child(state, "hmac_key_env"), "state.hmac_key_env", config.state.hmac_key_env));
+    uint64_t cache_mb = config.state.block_cache_bytes >> 20;
+    GONGSHI_TRY(
+        r.Unsigned(Child(state, "block_cache_mb"), "state.block_cache_mb", 8, 1 << 20, cache_mb));
+    config.state.block_cache_bytes = cache_mb << 20;
+
+    const YAML::Node redaction = Child(root, "redaction");
+    GONGSHI_TRY(
+        r.OnlyKeys(redaction, "redaction", {"policy_version", "fields", "free_text", "withhold"}));
+    GONGSHI_TRY(r.String(Child(redaction, "policy_version"), "redaction.policy_version",
+                         config.redaction.policy_version));
+    if (const YAML::Node fields = Child(redaction, "fields")) {
+      if (!fields.IsMap()) return Fail(r.Fail("redaction.fields", "expected a mapping").error());
+      for (const auto& entry : fields) {
+        const std::string name = entry.first.as<std::string>();
+        const std::string rule = entry.second.IsScalar() ? entry.second.as<std::string>() : "";
+        FieldRule parsed;
+        if (rule == "keep")
+          parsed = FieldRule::kKeep;
+        else if (rule == "mask")
+          parsed = FieldRule::kMask;
+        else if (rule == "mask_name")
+          parsed = FieldRule::kMaskName;
+        else if (rule == "drop")
+          parsed = FieldRule::kDrop;
+        else {
+          return Fail(r.Fail("redaction.fields." + name,
+                             fmt::format("'{}' is not one of keep, mask, mask_name, drop", rule))
+                          .error());
+        }
+        config.redaction.fields[name] = parsed;
+      }
+    }
+    const YAML::Node free_text = Child(redaction, "free_text");
+    GONGSHI_TRY(r.OnlyKeys(free_text, "redaction.free_text",
+                           {"id_numbers", "mobiles", "bank_cards", "emails"}));
+    GONGSHI_TRY(r.Bool(Child(free_text, "id_numbers"), "redaction.free_text.id_numbers",
+                       config.redaction.scan_id_numbers));
+    GONGSHI_TRY(r.Bool(Child(free_text, "mobiles"), "redaction.free_text.mobiles",
+                       config.redaction.scan_mobiles));
+    GONGSHI_TRY(r.Bool(Child(free_text, "bank_cards"), "redaction.free_text.bank_cards",
+                       config.redaction.scan_bank_cards));
+    GONGSHI_TRY(r.Bool(Child(free_text, "emails"), "redaction.free_text.emails",
+                       config.redaction.scan_emails));
+    const YAML::Node withhold = Child(redaction, "withhold");
+    GONGSHI_TRY(r.OnlyKeys(withhold, "redaction.withhold",
+                           {"minors", "warning_only", "confidential_markers"}));
+    GONGSHI_TRY(r.Bool(Child(withhold, "minors"), "redaction.withhold.minors",
+                       config.redaction.withhold_minors));
+    GONGSHI_TRY(r.Bool(Child(withhold, "warning_only"), "redaction.withhold.warning_only",
+                       config.redaction.withhold_warning_only));
+    if (const YAML::Node markers = Child(withhold, "confidential_markers")) {
+      if (!markers.IsSequence()) {
+        return Fail(r.Fail("redaction.withhold.confidential_markers", "expected a list of strings")
+                        .error());
+      }
+      config.redaction.confidential_markers.clear();
+      for (const auto& m : markers)
+        config.redaction.confidential_markers.push_back(m.as<std::string>());
+    }
+
+    const YAML::Node batch = Child(root, "batch");
+    GONGSHI_TRY(r.OnlyKeys(batch, "batch", {"max_records", "max_bytes"}));
+    GONGSHI_TRY(r.Unsigned(Child(batch, "max_records"), "batch.max_records", 1, 1 << 20,
+                           config.batch.max_records));
+    GONGSHI_TRY(r.Unsigned(Child(batch, "max_bytes"), "batch.max_bytes", 64 << 10, 1ull << 30,
+                           config.batch.max_bytes));
+
+    const YAML::Node deadline = Child(root, "deadline");
+    GONGSHI_TRY(r.OnlyKeys(deadline, "deadline", {"publication_working_days", "region"}));
+    uint64_t days = static_cast<uint64_t>(config.deadline.publication_working_days);
+    GONGSHI_TRY(r.Unsigned(Child(deadline, "publication_working_days"),
+                           "deadline.publication_working_days", 1, 60, days));
+    config.deadline.publication_working_days = static_cast<int>(days);
+    GONGSHI_TRY(r.String(Child(deadline, "region"), "deadline.region", config.deadline.region));
+
+    const YAML::Node dead_letter = Child(root, "dead_letter");
+    GONGSHI_TRY(r.OnlyKeys(dead_letter, "dead_letter", {"original"}));
+    GONGSHI_TRY(r.String(Child(dead_letter, "original"), "dead_letter.original",
+                         config.dead_letter.original));
+    if (config.dead_letter.original != "sealed" && config.dead_letter.original != "clear" &&
+        config.dead_letter.original != "omit") {
+      return Fail(r.Fail("dead_letter.original", "expected sealed, clear or omit").error());
+    }
+  } catch (const YAML::Exception& e) {
+    return Fail(ErrorCode::kInvalidConfig,
+                fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  return config;
+}
+
+}  // namespace gongshi

@@ -1,0 +1,91 @@
+// Config: the typed configuration of a gongshi run, loaded once from YAML and checked before any
+// record is read. Each field's comment gives its default and unit; `gongshi check-config` prints
+// the first mistake with the file, the key and what would be right.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pipeline/record/error.h"
+
+namespace gongshi {
+
+struct InputConfig {
+  std::string encoding = "utf-8";         // input.encoding: utf-8 | gb18030 (GBK included)
+  uint64_t max_record_bytes = 256 << 10;  // input.max_record_bytes: larger messages are rejected
+  std::string default_kind;               // input.default_kind: "", license or penalty
+};
+
+struct StateConfig {
+  std::string dir;  // state.dir: RocksDB directory; `--state` overrides; default OUT/state
+  // The HMAC key for personal identifiers and fingerprints: state.hmac_key_file (a file holding
+  // the key), else the environment variable named by state.hmac_key_env (default
+  // GONGSHI_HMAC_KEY), else a key generated once into <state.dir>/hmac.key (mode 0600).
+  std::string hmac_key_file;
+  std::string hmac_key_env = "GONGSHI_HMAC_KEY";
+  uint64_t block_cache_bytes = 256ull << 20;  // state.block_cache_mb: RocksDB cache, filters too
+};
+
+// What happens to a field tagged x-gongshi-personal in the schemas.
+enum class FieldRule : uint8_t { kKeep, kMask, kMaskName, kDrop };
+
+struct RedactionConfig {
+  std::string policy_version = "default-2026.1";  // redaction.policy_version: in every manifest
+  // redaction.fields: canonical field name -> keep | mask | mask_name | drop. Defaults: ID numbers
+  // masked 35*************123 (spec), the legal representative's ID number and type dropped,
+  // a natural person's name masked to the surname (张*). Every personal field must have a rule.
+  std::map<std::string, FieldRule> fields = {
+      {"subject_id_no", FieldRule::kMask},     {"legal_rep_id_no", FieldRule::kDrop},
+      {"legal_rep_id_type", FieldRule::kDrop}, {"subject_id_type", FieldRule::kKeep},
+      {"subject_name", FieldRule::kMaskName},  {"legal_rep_name", FieldRule::kKeep},
+  };
+  // redaction.free_text.*: what the free-text scanner masks in every published text field.
+  bool scan_id_numbers = true;
+  bool scan_mobiles = true;
+  bool scan_bank_cards = true;
+  bool scan_emails = true;
+  // redaction.withhold.*: whole records kept from publication (暂行办法 Art. 5, SAMR 令45 Art. 2).
+  bool withhold_minors = true;
+  bool withhold_warning_only = true;
+  std::vector<std::string> confidential_markers = {"不予公示", "涉密", "不公开"};  // in 备注
+};
+
+struct BatchConfig {
+  uint64_t max_records = 16384;      // batch.max_records: a feed batch holds at most this many
+  uint64_t max_bytes = 32ull << 20;  // batch.max_bytes: ...and at most this many input bytes
+};
+
+struct DeadlineConfig {
+  int publication_working_days = 7;  // deadline.publication_working_days (国办发〔2015〕51号)
+  std::string region;                // deadline.region: regional holidays, e.g. guangxi
+};
+
+struct DeadLetterConfig {
+  // dead_letter.original: how the original bytes are kept. sealed (default): AES-256-GCM under a
+  // key derived from the HMAC key, so the dead-letter holds no personal data in clear and
+  // `gongshi dlq show` can still recover the bytes; clear: base64 of the bytes; omit: not kept.
+  std::string original = "sealed";
+};
+
+struct Config {
+  std::string source_path;   // the file the config came from, for messages
+  std::string schemas_dir;   // schemas_dir: default the installed/built-in schemas
+  std::string holidays_dir;  // holidays_dir: default the State Council data shipped with gongshi
+  std::string today;         // today: YYYY-MM-DD, fixes "today" for reproducible runs and tests
+  InputConfig input;
+  StateConfig state;
+  RedactionConfig redaction;
+  BatchConfig batch;
+  DeadlineConfig deadline;
+  DeadLetterConfig dead_letter;
+};
+
+std::string_view FieldRuleName(FieldRule rule);
+
+// Reads and checks a YAML config. Unknown keys are errors (a typo must not silently fall back to
+// a default). The message names the file, the key and the accepted values.
+Result<Config> LoadConfig(const std::string& path);
+
+}  // namespace gongshi
