@@ -1,1 +1,319 @@
-// placeholder: filled in by the stage's author
+#include "pipeline/sink/feed_writer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include <openssl/evp.h>
+#include <simdjson.h>
+
+#include "pipeline/calendar/civil_date.h"
+#include "pipeline/sink/atomic_file.h"
+#include "pipeline/sink/json_out.h"
+
+namespace gongshi {
+namespace {
+
+std::array<uint8_t, 32> Sha256(std::string_view data) {
+  std::array<uint8_t, 32> out{};
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sha256(), nullptr);
+  return out;
+}
+
+// 0.01-yuan count back to a 万元 decimal without trailing zeros: 1500000 -> "1.5".
+void AppendWanYuan(std::string& out, int64_t cents) {
+  AppendJsonInt(out, cents / 1'000'000);
+  int64_t fraction = cents % 1'000'000;
+  if (fraction == 0) return;
+  char digits[7] = "000000";
+  for (int i = 5; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  int last = 5;
+  while (last > 0 && digits[last] == '0') --last;
+  out.push_back('.');
+  out.append(digits, static_cast<size_t>(last + 1));
+}
+
+std::string UtcTimestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const int32_t day = static_cast<int32_t>(seconds / 86400);
+  const int64_t rest = seconds % 86400;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDate(day), rest / 3600, rest / 60 % 60,
+                     rest % 60);
+}
+
+std::string_view WithdrawReason(const Record& record) {
+  switch (record.withhold_reason) {
+    case WithholdReason::kMinor: return "withheld_minor";
+    case WithholdReason::kConfidential: return "withheld_confidential";
+    case WithholdReason::kWarningOnly: return "withheld_warning_only";
+    case WithholdReason::kNone: break;
+  }
+  return "revoked";
+}
+
+}  // namespace
+
+std::string MakeBatchId(std::string_view source_id, uint64_t generation, int32_t partition,
+                        int64_t first_offset, int64_t end_offset, std::string_view policy_version,
+                        std::string_view schema_version) {
+  const std::string key =
+      fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", source_id, generation, partition,
+                  first_offset, end_offset, policy_version, schema_version);
+  const auto digest = Sha256(key);
+  return HexEncode(digest.data(), 16);
+}
+
+FeedWriter::FeedWriter(const SchemaSet& schemas, std::string out_dir)
+    : schemas_(schemas), out_dir_(std::move(out_dir)) {}
+
+Status FeedWriter::Prepare() {
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    const std::string dir = fmt::format("{}/feeds/{}", out_dir_, RecordKindName(kind));
+    if (auto made = EnsureDirectory(dir); !made) return made;
+    RemoveStaleTemporaries(dir);
+  }
+  return Ok();
+}
+
+void FeedWriter::AppendLine(const Record& record, std::string& out) const {
+  const RecordSchema& schema = schemas_.For(record.kind);
+  const std::string id = HexEncode(record.identity);
+  out.push_back('{');
+  if (record.outcome == Outcome::kWithdrawn) {
+    AppendJsonKey(out, "op", true);
+    AppendJsonString(out, "withdraw");
+    AppendJsonKey(out, "kind");
+    AppendJsonString(out, RecordKindName(record.kind));
+    AppendJsonKey(out, "record_id");
+    AppendJsonString(out, id);
+    AppendJsonKey(out, "reason");
+    AppendJsonString(out, WithdrawReason(record));
+    // Enough for a site to find the published record by its natural key, and nothing personal.
+    for (std::string_view name :
+         {"authority_uscc", "authority_name", "decision_doc_no", "license_no", "decision_date"}) {
+      const int f = schema.FieldIndex(name);
+      if (f < 0 || !record.present.test(f)) continue;
+      AppendJsonKey(out, name);
+      if (schema.field(f).format == FieldFormat::kDate) {
+        char date[10];
+        FormatDateTo(static_cast<int32_t>(record.values[f]), date);
+        AppendJsonString(out, std::string_view(date, 10));
+      } else {
+        AppendJsonString(out, record.fields[f]);
+      }
+    }
+    out.append("}\n");
+    return;
+  }
+  AppendJsonKey(out, "op", true);
+  AppendJsonString(out, "upsert");
+  AppendJsonKey(out, "kind");
+  AppendJsonString(out, RecordKindName(record.kind));
+  AppendJsonKey(out, "record_id");
+  AppendJsonString(out, id);
+  AppendJsonKey(out, "change");
+  AppendJsonString(out, record.outcome == Outcome::kUpdated ? "update" : "new");
+  if (record.deadline_day != 0) {
+    char date[10];
+    FormatDateTo(record.deadline_day, date);
+    AppendJsonKey(out, "deadline");
+    AppendJsonString(out, std::string_view(date, 10));
+    if (record.deadline_provisional) {
+      AppendJsonKey(out, "deadline_provisional");
+      out.append("true");
+    }
+  }
+  for (int i = 0; i < schema.field_count(); ++i) {
+    if (!record.present.test(i)) continue;
+    const FieldSpec& spec = schema.field(i);
+    AppendJsonKey(out, spec.name);
+    switch (spec.format) {
+      case FieldFormat::kDate: {
+        char date[10];
+        FormatDateTo(static_cast<int32_t>(record.values[i]), date);
+        AppendJsonString(out, std::string_view(date, 10));
+        break;
+      }
+      case FieldFormat::kMoneyWanYuan:
+        out.push_back('"');
+        AppendWanYuan(out, record.values[i]);
+        out.push_back('"');
+        break;
+      default: AppendJsonString(out, record.fields[i]);
+    }
+  }
+  out.append("}\n");
+}
+
+Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
+                         std::array<ChainHead, 3>& chains, DurableFileSet& files,
+                         FeedWriteStats& stats) {
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    body_.clear();
+    uint64_t upserts = 0, withdrawals = 0, updates = 0;
+    for (const Record& record : batch.records) {
+      if (record.kind != kind) continue;
+      if (record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated) {
+        ++upserts;
+        updates += record.outcome == Outcome::kUpdated;
+      } else if (record.outcome == Outcome::kWithdrawn) {
+        ++withdrawals;
+      } else {
+        continue;
+      }
+      AppendLine(record, body_);
+    }
+    if (upserts + withdrawals == 0) continue;
+
+    const std::string stem = fmt::format("{:010}-{}", info.sequence, info.batch_id);
+    const std::string dir = fmt::format("{}/feeds/{}", out_dir_, RecordKindName(kind));
+    if (auto written = files.Stage(dir + "/" + stem + ".ndjson", body_); !written) {
+      return written;
+    }
+    ChainHead& chain = chains[static_cast<size_t>(kind)];
+    const auto body_sha = Sha256(body_);
+    manifest_.clear();
+    manifest_.push_back('{');
+    AppendJsonKey(manifest_, "batch_id", true);
+    AppendJsonString(manifest_, info.batch_id);
+    AppendJsonKey(manifest_, "batch_sequence");
+    AppendJsonUint(manifest_, info.sequence);
+    AppendJsonKey(manifest_, "kind");
+    AppendJsonString(manifest_, RecordKindName(kind));
+    AppendJsonKey(manifest_, "chain_sequence");
+    AppendJsonUint(manifest_, chain.sequence + 1);
+    AppendJsonKey(manifest_, "feed_file");
+    AppendJsonString(manifest_, stem + ".ndjson");
+    AppendJsonKey(manifest_, "records");
+    AppendJsonUint(manifest_, upserts + withdrawals);
+    AppendJsonKey(manifest_, "counts");
+    manifest_.push_back('{');
+    AppendJsonKey(manifest_, "upsert", true);
+    AppendJsonUint(manifest_, upserts);
+    AppendJsonKey(manifest_, "new");
+    AppendJsonUint(manifest_, upserts - updates);
+    AppendJsonKey(manifest_, "update");
+    AppendJsonUint(manifest_, updates);
+    AppendJsonKey(manifest_, "withdraw");
+    AppendJsonUint(manifest_, withdrawals);
+    manifest_.push_back('}');
+    AppendJsonKey(manifest_, "bytes");
+    AppendJsonUint(manifest_, body_.size());
+    AppendJsonKey(manifest_, "sha256");
+    AppendJsonString(manifest_, HexEncode(body_sha.data(), body_sha.size()));
+    AppendJsonKey(manifest_, "source");
+    manifest_.push_back('{');
+    AppendJsonKey(manifest_, "name", true);
+    AppendJsonString(manifest_, info.source_name);
+    AppendJsonKey(manifest_, "generation");
+    AppendJsonUint(manifest_, info.generation);
+    if (info.partition >= 0) {
+      AppendJsonKey(manifest_, "partition");
+      AppendJsonInt(manifest_, info.partition);
+    }
+    AppendJsonKey(manifest_, "first_offset");
+    AppendJsonInt(manifest_, info.first_offset);
+    AppendJsonKey(manifest_, "end_offset");
+    AppendJsonInt(manifest_, info.end_offset);
+    if (info.first_line > 0) {
+      AppendJsonKey(manifest_, "first_line");
+      AppendJsonInt(manifest_, info.first_line);
+      AppendJsonKey(manifest_, "last_line");
+      AppendJsonInt(manifest_, info.last_line);
+    }
+    manifest_.push_back('}');
+    AppendJsonKey(manifest_, "policy_version");
+    AppendJsonString(manifest_, info.policy_version);
+    AppendJsonKey(manifest_, "schema_version");
+    AppendJsonString(manifest_, info.schema_version);
+    AppendJsonKey(manifest_, "previous_manifest_sha256");
+    AppendJsonString(manifest_, chain.sequence == 0 ? std::string(64, '0')
+                                                    : HexEncode(chain.manifest_sha256.data(), 32));
+    AppendJsonKey(manifest_, "created_at");
+    AppendJsonString(manifest_, UtcTimestamp());
+    manifest_.append("}\n");
+    if (auto written = files.Stage(dir + "/" + stem + ".manifest.json", manifest_); !written) {
+      return written;
+    }
+    chain.sequence += 1;
+    chain.manifest_sha256 = Sha256(manifest_);
+    stats.files += 2;
+    stats.bytes += body_.size() + manifest_.size();
+    stats.upserts += upserts;
+    stats.withdrawals += withdrawals;
+  }
+  return Ok();
+}
+
+Result<uint64_t> VerifyFeedChain(const std::string& out_dir) {
+  uint64_t checked = 0;
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    const std::string dir = fmt::format("{}/feeds/{}", out_dir, RecordKindName(kind));
+    std::error_code error;
+    if (!std::filesystem::exists(dir, error)) continue;
+    std::map<uint64_t, std::string> by_chain;  // chain_sequence -> manifest path
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() < 15 || name.substr(name.size() - 14) != ".manifest.json") continue;
+      auto text = ReadSmallFile(entry.path().string());
+      if (!text) return Fail(text.error());
+      simdjson::dom::parser parser;
+      simdjson::dom::element manifest;
+      uint64_t sequence = 0;
+      if (parser.parse(*text).get(manifest) || manifest["chain_sequence"].get(sequence)) {
+        return Fail(ErrorCode::kInternal, fmt::format("{}: not a gongshi manifest", name));
+      }
+      if (!by_chain.emplace(sequence, entry.path().string()).second) {
+        return Fail(ErrorCode::kInternal,
+                    fmt::format("{}: two manifests claim chain position {}", dir, sequence));
+      }
+    }
+    std::string previous(64, '0');
+    uint64_t expected = 1;
+    for (const auto& [sequence, path] : by_chain) {
+      if (sequence != expected) {
+        return Fail(ErrorCode::kInternal,
+                    fmt::format("{}: chain position {} is missing", dir, expected));
+      }
+      ++expected;
+      auto text = ReadSmallFile(path);
+      if (!text) return Fail(text.error());
+      simdjson::dom::parser parser;
+      simdjson::dom::element manifest;
+      std::string_view previous_claimed, feed_file, sha;
+      uint64_t bytes = 0;
+      if (parser.parse(*text).get(manifest) ||
+          manifest["previous_manifest_sha256"].get(previous_claimed) ||
+          manifest["feed_file"].get(feed_file) || manifest["sha256"].get(sha) ||
+          manifest["bytes"].get(bytes)) {
+        return Fail(ErrorCode::kInternal, fmt::format("{}: not a gongshi manifest", path));
+      }
+      if (previous_claimed != previous) {
+        return Fail(ErrorCode::kInternal,
+                    fmt::format("{}: names previous manifest {} but the chain has {}", path,
+                                previous_claimed, previous));
+      }
+      auto body = ReadSmallFile(dir + "/" + std::string(feed_file), 1ull << 32);
+      if (!body) return Fail(body.error());
+      const auto body_sha = Sha256(*body);
+      if (HexEncode(body_sha.data(), 32) != sha || body->size() != bytes) {
+        return Fail(ErrorCode::kInternal,
+                    fmt::format("{}: its feed file {} does not match (altered or truncated)", path,
+                                feed_file));
+      }
+      const auto manifest_sha = Sha256(*text);
+      previous = HexEncode(manifest_sha.data(), 32);
+      ++checked;
+    }
+  }
+  return checked;
+}
+
+}  // namespace gongshi

@@ -1,0 +1,72 @@
+// FeedWriter: the file sink. Writes a batch's published records as NDJSON feed files, one per
+// record kind, each with a manifest (batch id, counts, SHA-256, source positions, policy version,
+// SHA-256 of the previous manifest of that feed), all atomically. File names carry the batch
+// sequence and the deterministic batch id, so a batch re-made after a crash replaces itself.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "pipeline/record/record.h"
+#include "pipeline/schema/schema.h"
+#include "pipeline/sink/atomic_file.h"
+
+namespace gongshi {
+
+// Where a batch came from and what it is called; the same for every sink of the batch.
+struct BatchInfo {
+  std::string batch_id;  // 32 hex characters, deterministic (see MakeBatchId)
+  uint64_t sequence = 0;
+  std::string source_name;  // the input path, "-" for stdin, or a topic
+  uint64_t generation = 0;
+  int32_t partition = -1;
+  int64_t first_offset = 0;
+  int64_t end_offset = 0;  // offset just after the batch
+  int64_t first_line = 0;
+  int64_t last_line = 0;
+  std::string policy_version;
+  std::string schema_version;
+};
+
+// sha256(source id, generation, partition, offset range, policy and schema versions) in hex,
+// truncated to 128 bits: the same input range under the same policy always has the same id.
+std::string MakeBatchId(std::string_view source_id, uint64_t generation, int32_t partition,
+                        int64_t first_offset, int64_t end_offset, std::string_view policy_version,
+                        std::string_view schema_version);
+
+struct FeedWriteStats {
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  uint64_t upserts = 0;
+  uint64_t withdrawals = 0;
+};
+
+// Thread-compatible; reuses its buffers. Borrows `schemas`.
+class FeedWriter {
+ public:
+  FeedWriter(const SchemaSet& schemas, std::string out_dir);
+  Status Prepare();  // creates OUT/feeds/<kind>/ and clears temporaries left by a crash
+
+  // Writes the feed file and manifest of every kind that has records to publish in `batch`, and
+  // advances that kind's chain head in `chains` (indexed by RecordKind). Durable on return.
+  // Files are staged in `files`; they are durable once the caller commits it.
+  Status Write(const RecordBatch& batch, const BatchInfo& info, std::array<ChainHead, 3>& chains,
+               DurableFileSet& files, FeedWriteStats& stats);
+
+  // The feed line of one record (exposed for tests).
+  void AppendLine(const Record& record, std::string& out) const;
+
+ private:
+  const SchemaSet& schemas_;
+  std::string out_dir_;
+  std::string body_;
+  std::string manifest_;
+};
+
+// Walks every manifest under OUT/feeds: each feed file's SHA-256 and size must match its
+// manifest, and each manifest must name its predecessor's SHA-256. Returns the number of
+// manifests checked, or the first break in the chain.
+Result<uint64_t> VerifyFeedChain(const std::string& out_dir);
+
+}  // namespace gongshi
