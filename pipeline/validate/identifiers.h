@@ -16,7 +16,7 @@ namespace gongshi {
 std::optional<size_t> NormalizeIdentifier(std::string_view in, char* out, size_t capacity);
 
 // Normalises a document number (文号) for identity: NormalizeIdentifier plus the brackets
-// 〔〕［］【】（）()[] unified to '[' and ']'. Same contract as NormalizeIdentifier.
+// 〔〕［］【】〖〗﹝﹞（）()[] unified to '[' and ']'. Same contract as NormalizeIdentifier.
 std::optional<size_t> NormalizeDocumentNumber(std::string_view in, char* out, size_t capacity);
 
 // GB 32100: the 18th character of a USCC from its first 17, or '\0' if a character is outside the
