@@ -1,0 +1,64 @@
+// Redactor: the redact stage. Applies the structured-field policy to the fields the schemas tag as
+// personal, masks ID numbers, mobiles, bank cards and e-mails in every published text, and
+// withholds whole records that must not be published (minors, confidential, warning-only).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "pipeline/config/config.h"
+#include "pipeline/record/record.h"
+#include "pipeline/redact/pii_scanner.h"
+#include "pipeline/schema/schema.h"
+
+namespace gongshi {
+
+// What one batch's redaction did, for the summary and metrics.
+struct RedactionCounts {
+  PiiCounts free_text;
+  uint64_t fields_masked = 0;
+  uint64_t fields_dropped = 0;
+};
+
+// Thread-compatible: Process() keeps scratch state, so one Redactor per worker.
+class Redactor {
+ public:
+  // The policy lint: every field a schema tags as personal must have a rule in `config.fields`,
+  // and the rule must fit the field (an ID number is never kept in clear, only a name can be
+  // masked to its surname). Otherwise the run refuses to start, naming the field.
+  static Result<std::unique_ptr<Redactor>> Create(const SchemaSet& schemas,
+                                                  const RedactionConfig& config);
+
+  // Withholds what must not be published, then redacts the fields of every record that will be
+  // published. A withheld update of something already published becomes a withdrawal.
+  void Process(RecordBatch& batch, RedactionCounts& counts);
+
+  // Masks a natural person's name to its surname: 张三 -> 张*, 欧阳娜娜 -> 欧阳**.
+  static std::string_view MaskName(std::string_view name, Arena& arena);
+
+ private:
+  struct KindPolicy {
+    std::vector<FieldRule> rules;  // by field index; kKeep for non-personal fields
+    std::vector<bool> scan;        // by field index: run the free-text scanner on it
+    int subject_category = -1;
+    int natural_person_value = -1;
+    int subject_id_no = -1;
+    int decision_date = -1;
+    int confidential = -1;
+    int remark = -1;
+    int penalty_categories = -1;
+    uint64_t warning_only_mask = 0;  // 警告 | 通报批评
+  };
+  Redactor(const SchemaSet& schemas, const RedactionConfig& config);
+  WithholdReason WithholdFor(const Record& record, const KindPolicy& policy) const;
+  void RedactFields(Record& record, const KindPolicy& policy, Arena& arena,
+                    RedactionCounts& counts);
+
+  const SchemaSet& schemas_;
+  RedactionConfig config_;
+  PiiScanner scanner_;
+  KindPolicy policies_[3];
+  std::vector<PiiSpan> scratch_;
+};
+
+}  // namespace gongshi
