@@ -43,7 +43,10 @@ function(gongshi_add_test name)
                                         gongshi_build_flags)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS ${arg_LABEL} TIMEOUT ${arg_TIMEOUT}
-               ENVIRONMENT "GONGSHI_DATA_DIR=${PROJECT_SOURCE_DIR};GONGSHI_BIN=$<TARGET_FILE:gongshi>")
+               ENVIRONMENT "GONGSHI_DATA_DIR=${PROJECT_SOURCE_DIR}")
+  # Tests that run the binary find it here (gtest_discover_tests does not expand generator
+  # expressions in ENVIRONMENT); $GONGSHI_BIN overrides it.
+  target_compile_definitions(${name} PRIVATE GONGSHI_BIN_PATH="$<TARGET_FILE:gongshi>")
 endfunction()
 
 # gongshi_add_benchmark(parse_bench SOURCES parse_bench.cc DEPS gongshi::parse) also registers a

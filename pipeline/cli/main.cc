@@ -1,2 +1,340 @@
-// gongshi: the command-line entry point.
-int main() { return 0; }
+// gongshi: the command-line entry point. Each subcommand is a thin shell over the stages; the
+// contract (names, flags, the one-line JSON summary) is the spec's "Interfaces" table.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <simdjson.h>
+
+#include "pipeline/calendar/calendar.h"
+#include "pipeline/calendar/civil_date.h"
+#include "pipeline/config/config.h"
+#include "pipeline/generate/generator.h"
+#include "pipeline/redact/leak_scan.h"
+#include "pipeline/redact/redactor.h"
+#include "pipeline/service/file_pass.h"
+#include "pipeline/sink/dead_letter.h"
+#include "pipeline/sink/feed_writer.h"
+
+namespace gongshi {
+namespace {
+
+int Report(const Error& error) {
+  std::fprintf(stderr, "gongshi: %s\n", error.message().c_str());
+  return error.code() == ErrorCode::kInvalidConfig ? 2 : 1;
+}
+
+Result<Config> ConfigFrom(const std::string& path) {
+  if (path.empty()) return Config{};
+  return LoadConfig(path);
+}
+
+Result<SchemaSet> Schemas(const Config& config) {
+  return SchemaSet::Load(config.schemas_dir.empty() ? SchemasDir() : config.schemas_dir);
+}
+
+int RunCommand(const std::string& input, const std::string& out, const std::string& state,
+               const std::string& config_path) {
+  auto config = ConfigFrom(config_path);
+  if (!config) return Report(config.error());
+  if (input.empty()) {
+    std::fprintf(stderr,
+                 "gongshi run: --input FILE is required (the Kafka service, `run --config FILE` "
+                 "without --input, is not part of this build yet)\n");
+    return 2;
+  }
+  if (out.empty()) {
+    std::fprintf(stderr, "gongshi run: --out DIR is required\n");
+    return 2;
+  }
+  auto summary = RunFilePass(
+      {.input = input, .out_dir = out, .state_dir = state, .config = std::move(*config)});
+  if (!summary) return Report(summary.error());
+  std::printf("%s\n", summary->ToJson().c_str());
+  return 0;
+}
+
+int GenerateCommand(uint64_t count, GeneratorOptions options, const std::string& out_path) {
+  auto schemas = SchemaSet::Load(SchemasDir());
+  if (!schemas) return Report(schemas.error());
+  std::FILE* out = stdout;
+  if (!out_path.empty() && out_path != "-") {
+    out = std::fopen(out_path.c_str(), "wb");
+    if (out == nullptr) {
+      std::fprintf(stderr, "gongshi generate: cannot write %s\n", out_path.c_str());
+      return 1;
+    }
+  }
+  auto summary = WriteRecords(*schemas, options, count, out);
+  if (out != stdout) std::fclose(out);
+  if (!summary) return Report(summary.error());
+  if (out != stdout) {
+    std::fprintf(stderr, "gongshi generate: %llu records, %llu bytes to %s\n",
+                 static_cast<unsigned long long>(summary->lines),
+                 static_cast<unsigned long long>(summary->bytes), out_path.c_str());
+  }
+  return 0;
+}
+
+int DeadlineCommand(const std::string& date, int working_days, const std::string& region,
+                    const std::string& holidays_dir) {
+  const auto day = ParseDate(date);
+  if (!day) {
+    std::fprintf(stderr, "gongshi calendar deadline: --date %s is not YYYY-MM-DD\n", date.c_str());
+    return 2;
+  }
+  auto calendar = WorkingCalendar::Load(holidays_dir.empty() ? HolidaysDir() : holidays_dir);
+  if (!calendar) return Report(calendar.error());
+  if (!region.empty() && !calendar->HasRegion(region)) {
+    std::string known;
+    for (const std::string& r : calendar->Regions()) known += (known.empty() ? "" : ", ") + r;
+    std::fprintf(stderr, "gongshi calendar deadline: no holiday data for region '%s' (known: %s)\n",
+                 region.c_str(), known.c_str());
+    return 2;
+  }
+  const Deadline deadline = calendar->AddWorkingDays(*day, working_days, region);
+  std::printf("%s\n", FormatDate(deadline.day).c_str());
+  if (deadline.provisional) {
+    std::fprintf(stderr,
+                 "gongshi calendar deadline: provisional: the holiday notice for a year this "
+                 "deadline crosses is not loaded (%d..%d are)\n",
+                 calendar->FirstKnownYear(), calendar->LastKnownYear());
+    return 3;
+  }
+  return 0;
+}
+
+int CheckConfigCommand(const std::string& path) {
+  auto config = LoadConfig(path);
+  if (!config) return Report(config.error());
+  auto schemas = Schemas(*config);
+  if (!schemas) return Report(schemas.error());
+  auto calendar =
+      WorkingCalendar::Load(config->holidays_dir.empty() ? HolidaysDir() : config->holidays_dir);
+  if (!calendar) return Report(calendar.error());
+  if (!config->deadline.region.empty() && !calendar->HasRegion(config->deadline.region)) {
+    std::fprintf(stderr, "gongshi: %s: deadline.region: no holiday data for '%s'\n", path.c_str(),
+                 config->deadline.region.c_str());
+    return 2;
+  }
+  auto redactor = Redactor::Create(*schemas, config->redaction);
+  if (!redactor) return Report(redactor.error());
+  if (!config->today.empty() && !ParseDate(config->today)) {
+    std::fprintf(stderr, "gongshi: %s: today: '%s' is not YYYY-MM-DD\n", path.c_str(),
+                 config->today.c_str());
+    return 2;
+  }
+  std::printf("%s: ok (schemas %s, policy %s, holidays %d..%d)\n", path.c_str(),
+              schemas->version().c_str(), config->redaction.policy_version.c_str(),
+              calendar->FirstKnownYear(), calendar->LastKnownYear());
+  return 0;
+}
+
+int VerifyCommand(const std::string& out) {
+  auto checked = VerifyFeedChain(out);
+  if (!checked) return Report(checked.error());
+  std::printf("{\"manifests_verified\":%llu,\"chain\":\"intact\"}\n",
+              static_cast<unsigned long long>(*checked));
+  return 0;
+}
+
+int ScanCommand(const std::string& out) {
+  auto schemas = SchemaSet::Load(SchemasDir());
+  if (!schemas) return Report(schemas.error());
+  auto report = ScanForLeaks(out, *schemas);
+  if (!report) return Report(report.error());
+  std::printf(
+      "{\"files\":%llu,\"lines\":%llu,\"values\":%llu,\"id_number\":%llu,\"mobile\":%llu,"
+      "\"bank_card\":%llu,\"email\":%llu}\n",
+      static_cast<unsigned long long>(report->files),
+      static_cast<unsigned long long>(report->lines),
+      static_cast<unsigned long long>(report->values),
+      static_cast<unsigned long long>(report->by_kind[0]),
+      static_cast<unsigned long long>(report->by_kind[1]),
+      static_cast<unsigned long long>(report->by_kind[2]),
+      static_cast<unsigned long long>(report->by_kind[3]));
+  for (const LeakFinding& finding : report->first_findings) {
+    std::fprintf(stderr, "leak: %s:%lld key %s: %s\n", finding.file.c_str(),
+                 static_cast<long long>(finding.line), finding.key.c_str(), finding.kind.c_str());
+  }
+  return report->total() == 0 ? 0 : 1;
+}
+
+int DeadLetterShowCommand(const std::string& file, const std::string& state,
+                          const std::string& config_path) {
+  auto config = ConfigFrom(config_path);
+  if (!config) return Report(config.error());
+  bool generated = false;
+  // Never create a key here: a new key could not open anything.
+  if (config->state.hmac_key_file.empty() && !std::filesystem::exists(state + "/hmac.key") &&
+      std::getenv(config->state.hmac_key_env.c_str()) == nullptr) {
+    std::fprintf(stderr,
+                 "gongshi dlq show: no HMAC key (state.hmac_key_file, $%s or %s/hmac.key)\n",
+                 config->state.hmac_key_env.c_str(), state.c_str());
+    return 2;
+  }
+  auto key = ResolveHmacKey(config->state, state, generated);
+  if (!key) return Report(key.error());
+  auto hash = KeyedHash::Create(*key);
+  if (!hash) return Report(hash.error());
+  const auto seal_key = (*hash)->DeriveKey("gongshi dead-letter seal v1");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "gongshi dlq show: cannot read %s\n", file.c_str());
+    return 1;
+  }
+  simdjson::dom::parser parser;
+  std::string line;
+  while (std::getline(in, line)) {
+    simdjson::dom::element entry;
+    std::string_view reason, sealed;
+    if (parser.parse(line).get(entry) || entry["reason"].get(reason)) continue;
+    std::string original = "(not kept)";
+    if (!entry["original_sealed"].get(sealed)) {
+      auto opened = DeadLetterWriter::Unseal(sealed, seal_key);
+      if (!opened) return Report(opened.error());
+      original = std::move(*opened);
+    }
+    std::printf("%.*s\t%s\n", static_cast<int>(reason.size()), reason.data(), original.c_str());
+  }
+  return 0;
+}
+
+int DemoCommand(const std::string& out, uint64_t count, uint64_t seed) {
+  std::error_code error;
+  std::filesystem::create_directories(out, error);
+  const std::string input = out + "/input.ndjson";
+  std::printf("gongshi demo: generating %llu records into %s\n",
+              static_cast<unsigned long long>(count), input.c_str());
+  GeneratorOptions options;
+  options.seed = seed;
+  if (int rc = GenerateCommand(count, options, input); rc != 0) return rc;
+  const std::string state = out + "/state";
+  std::filesystem::remove_all(state, error);
+  std::filesystem::remove_all(out + "/feeds", error);
+  std::filesystem::remove_all(out + "/dlq", error);
+  std::filesystem::remove_all(out + "/withheld", error);
+  std::printf("gongshi demo: first pass: gongshi run --input %s --out %s\n", input.c_str(),
+              out.c_str());
+  if (int rc = RunCommand(input, out, state, ""); rc != 0) return rc;
+  std::printf("gongshi demo: second pass over the same input and state (all duplicates):\n");
+  if (int rc = RunCommand(input, out, state, ""); rc != 0) return rc;
+  std::printf("gongshi demo: manifest chain: ");
+  std::fflush(stdout);
+  if (int rc = VerifyCommand(out); rc != 0) return rc;
+  std::printf("gongshi demo: personal-data scan of every output file: ");
+  std::fflush(stdout);
+  if (int rc = ScanCommand(out); rc != 0) return rc;
+  std::printf(
+      "gongshi demo: feeds in %s/feeds/{license,penalty}/, dead-letter in %s/dlq/, withheld "
+      "ledger in %s/withheld/, state in %s\n",
+      out.c_str(), out.c_str(), out.c_str(), state.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace gongshi
+
+int main(int argc, char** argv) {
+  using namespace gongshi;
+  CLI::App app{
+      "gongshi: publishes 双公示 records (administrative licenses and penalties) to the "
+      "credit-disclosure sites, redacted, deduplicated and on time"};
+  app.require_subcommand(1);
+
+  std::string input, out, state, config_path;
+  CLI::App* run = app.add_subcommand("run", "run the pipeline over an NDJSON file (or stdin)");
+  run->add_option("--input", input, "NDJSON input file, - for stdin");
+  run->add_option("--out", out, "output directory (feeds/, dlq/, withheld/)");
+  run->add_option("--state", state, "state directory (default: config state.dir, else OUT/state)");
+  run->add_option("--config", config_path, "YAML config (see schemas/gongshi.example.yaml)");
+
+  uint64_t count = 1000;
+  std::string generate_out;
+  GeneratorOptions gen;
+  std::string today;
+  CLI::App* generate =
+      app.add_subcommand("generate", "write realistic synthetic records as NDJSON");
+  generate->add_option("--count", count, "number of records")->required();
+  generate->add_option("--seed", gen.seed, "random seed (same seed, same output)")->required();
+  generate->add_option("--out", generate_out, "output file (default stdout)");
+  generate->add_option("--duplicate-share", gen.duplicate_share)->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--update-share", gen.update_share)->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--withdraw-share", gen.withdraw_share)->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--withheld-share", gen.withheld_share)->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--invalid-share", gen.invalid_share)->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--natural-person-share", gen.natural_person_share)
+      ->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--exchange-code-share", gen.exchange_code_share)
+      ->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--penalty-share", gen.penalty_share)->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--max-record-bytes", gen.max_record_bytes,
+                       "record_too_large rejects are made just over this");
+  generate->add_option("--encoding", gen.encoding, "utf-8 or gb18030");
+  generate->add_option("--today", today, "YYYY-MM-DD: decisions fall in the two years before it");
+
+  CLI::App* calendar = app.add_subcommand("calendar", "the working-day calendar");
+  calendar->require_subcommand(1);
+  std::string date, region, holidays_dir;
+  int working_days = 7;
+  CLI::App* deadline = calendar->add_subcommand("deadline", "N working days after a decision");
+  deadline->add_option("--date", date, "decision date YYYY-MM-DD")->required();
+  deadline->add_option("--working-days", working_days, "N")->required()->check(CLI::Range(0, 3650));
+  deadline->add_option("--region", region, "regional holidays, e.g. guangxi");
+  deadline->add_option("--holidays-dir", holidays_dir, "holiday data (default: built-in)");
+
+  std::string check_path;
+  CLI::App* check =
+      app.add_subcommand("check-config", "check a config file, exit non-zero if wrong");
+  check->add_option("file", check_path)->required();
+
+  std::string verify_out;
+  CLI::App* verify =
+      app.add_subcommand("verify-feeds", "check feed files against the manifest chain");
+  verify->add_option("out", verify_out, "the run's output directory")->required();
+
+  std::string scan_out;
+  CLI::App* scan =
+      app.add_subcommand("scan-leaks", "scan every output file for personal data in clear");
+  scan->add_option("out", scan_out, "the run's output directory")->required();
+
+  CLI::App* dlq = app.add_subcommand("dlq", "dead-letter tools");
+  dlq->require_subcommand(1);
+  std::string dlq_file, dlq_state, dlq_config;
+  CLI::App* dlq_show = dlq->add_subcommand("show", "print reason and original bytes of each entry");
+  dlq_show->add_option("file", dlq_file)->required();
+  dlq_show->add_option("--state", dlq_state, "the state directory holding hmac.key")->required();
+  dlq_show->add_option("--config", dlq_config);
+
+  std::string demo_out = "gongshi-demo";
+  uint64_t demo_count = 50000;
+  uint64_t demo_seed = 2026;
+  CLI::App* demo = app.add_subcommand("demo", "run the main job on generated data");
+  demo->add_option("--out", demo_out, "output directory (default ./gongshi-demo)");
+  demo->add_option("--count", demo_count, "records to generate");
+  demo->add_option("--seed", demo_seed, "generator seed");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*run) return RunCommand(input, out, state, config_path);
+  if (*generate) {
+    if (!today.empty()) {
+      const auto day = ParseDate(today);
+      if (!day) {
+        std::fprintf(stderr, "gongshi generate: --today %s is not YYYY-MM-DD\n", today.c_str());
+        return 2;
+      }
+      gen.today = *day;
+    }
+    return GenerateCommand(count, gen, generate_out);
+  }
+  if (*deadline) return DeadlineCommand(date, working_days, region, holidays_dir);
+  if (*check) return CheckConfigCommand(check_path);
+  if (*verify) return VerifyCommand(verify_out);
+  if (*scan) return ScanCommand(scan_out);
+  if (*dlq_show) return DeadLetterShowCommand(dlq_file, dlq_state, dlq_config);
+  if (*demo) return DemoCommand(demo_out, demo_count, demo_seed);
+  return 0;
+}

@@ -1,1 +1,188 @@
-// placeholder: filled in by the stage's author
+#include "pipeline/service/file_pass.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include <openssl/evp.h>
+
+#include "pipeline/sink/json_out.h"
+#include "pipeline/source/ndjson_source.h"
+
+namespace gongshi {
+namespace {
+
+Digest128 HeadHash(std::string_view head) {
+  uint8_t digest[32];
+  unsigned int n = 0;
+  EVP_Digest(head.data(), head.size(), digest, &n, EVP_sha256(), nullptr);
+  Digest128 out;
+  std::memcpy(out.data(), digest, out.size());
+  return out;
+}
+
+// The source id names the input in the state store: a hash of the absolute path (a path may
+// contain a person's name, so it is not stored in clear).
+std::string SourceId(const std::string& input) {
+  if (input == "-") return "stdin";
+  std::error_code error;
+  const std::string absolute = std::filesystem::weakly_canonical(input, error).string();
+  uint8_t digest[32];
+  unsigned int n = 0;
+  const std::string key = "file:" + (error ? input : absolute);
+  EVP_Digest(key.data(), key.size(), digest, &n, EVP_sha256(), nullptr);
+  return "file:" + HexEncode(digest, 16);
+}
+
+void AppendCounts(std::string& out, std::string_view key, const std::vector<uint64_t>& counts,
+                  auto name_of) {
+  AppendJsonKey(out, key);
+  out.push_back('{');
+  bool first = true;
+  for (size_t i = 1; i < counts.size(); ++i) {
+    if (counts[i] == 0) continue;
+    AppendJsonKey(out, name_of(i), first);
+    AppendJsonUint(out, counts[i]);
+    first = false;
+  }
+  out.push_back('}');
+}
+
+}  // namespace
+
+std::string RunSummary::ToJson() const {
+  std::string out = "{";
+  AppendJsonKey(out, "read", true);
+  AppendJsonUint(out, counts.read());
+  for (Outcome o : {Outcome::kPublished, Outcome::kUpdated, Outcome::kDuplicate,
+                    Outcome::kWithdrawn, Outcome::kWithheld, Outcome::kRejected}) {
+    AppendJsonKey(out, OutcomeName(o));
+    AppendJsonUint(out, counts.outcomes[static_cast<size_t>(o)]);
+  }
+  AppendCounts(out, "reject_reasons", counts.reject_reasons,
+               [](size_t i) { return RejectReasonCode(static_cast<RejectReason>(i)); });
+  AppendCounts(out, "withheld_reasons", counts.withhold_reasons,
+               [](size_t i) { return WithholdReasonCode(static_cast<WithholdReason>(i)); });
+  AppendJsonKey(out, "redacted_in_free_text");
+  out.push_back('{');
+  const char* kinds[] = {"id_number", "mobile", "bank_card", "email"};
+  for (size_t i = 0; i < 4; ++i) {
+    AppendJsonKey(out, kinds[i], i == 0);
+    AppendJsonUint(out, counts.redactions[i]);
+  }
+  out.push_back('}');
+  AppendJsonKey(out, "batches");
+  AppendJsonUint(out, counts.batches);
+  AppendJsonKey(out, "resumed");
+  out.append(resumed ? "true" : "false");
+  if (resumed) {
+    AppendJsonKey(out, "resumed_from_line");
+    AppendJsonInt(out, resumed_from_line);
+  }
+  AppendJsonKey(out, "pass");
+  AppendJsonUint(out, generation);
+  AppendJsonKey(out, "feeds");
+  AppendJsonString(out, out_dir + "/feeds");
+  AppendJsonKey(out, "dead_letter");
+  AppendJsonString(out, out_dir + "/dlq");
+  AppendJsonKey(out, "withheld_ledger");
+  AppendJsonString(out, out_dir + "/withheld");
+  AppendJsonKey(out, "state");
+  AppendJsonString(out, state_dir);
+  AppendJsonKey(out, "seconds");
+  out.append(fmt::format("{:.3f}", seconds));
+  AppendJsonKey(out, "records_per_second");
+  AppendJsonUint(out, seconds > 0 ? static_cast<uint64_t>(counts.read() / seconds) : 0);
+  out.push_back('}');
+  return out;
+}
+
+Result<RunSummary> RunFilePass(const FilePassOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  RunSummary summary;
+  summary.out_dir = options.out_dir;
+  summary.state_dir = !options.state_dir.empty()          ? options.state_dir
+                      : !options.config.state.dir.empty() ? options.config.state.dir
+                                                          : options.out_dir + "/state";
+  if (options.input != "-") {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(options.input, error)) {
+      return Fail(ErrorCode::kIo, fmt::format("input {} is not a readable file", options.input));
+    }
+  }
+  auto parts = OpenPipelineParts(options.config, summary.state_dir);
+  if (!parts) return Fail(parts.error());
+  auto pipeline = Pipeline::Create(options.config, *parts, options.out_dir);
+  if (!pipeline) return Fail(pipeline.error());
+
+  const std::string source_id = SourceId(options.input);
+  auto head = NdjsonSource::ReadHead(options.input);
+  if (!head) return Fail(head.error());
+  const Digest128 head_hash = HeadHash(*head);
+  auto stored = parts->store->GetProgress(source_id);
+  if (!stored) return Fail(stored.error());
+
+  // Resume an interrupted pass over the same file; otherwise start a new pass (a second run over
+  // a finished file reads it all again and finds duplicates).
+  SourceProgress progress;
+  const bool resumable = stored->has_value() && !(*stored)->completed &&
+                         (*stored)->head == head_hash && options.input != "-";
+  if (resumable) {
+    progress = **stored;
+    summary.resumed = true;
+    summary.resumed_from_line = progress.next_line;
+  } else {
+    progress.generation = stored->has_value() ? (*stored)->generation + 1 : 1;
+    progress.head = head_hash;
+  }
+  progress.reject_reasons.resize(AllRejectReasons().size() + 1);
+  progress.withhold_reasons.resize(4);
+  summary.generation = progress.generation;
+
+  auto source = NdjsonSource::Open({.path = options.input,
+                                    .start_offset = progress.next_offset,
+                                    .start_line = progress.next_line,
+                                    .max_record_bytes = options.config.input.max_record_bytes});
+  if (!source) return Fail(source.error());
+
+  RecordBatch batch;
+  const size_t max_records = options.config.batch.max_records;
+  const size_t max_bytes = options.config.batch.max_bytes;
+  for (;;) {
+    const int64_t first_offset = (*source)->offset();
+    auto filled = (*source)->Fill(batch, max_records, max_bytes);
+    if (!filled) return Fail(filled.error());
+    if (!*filled) break;
+    BatchInfo info;
+    info.source_name = options.input;
+    info.generation = progress.generation;
+    info.first_offset = first_offset;
+    info.end_offset = (*source)->offset();
+    info.first_line = batch.records.front().position.line;
+    info.last_line = batch.records.back().position.line;
+    progress.next_offset = (*source)->offset();
+    progress.next_line = (*source)->line();
+    if (auto done = (*pipeline)->ProcessBatch(batch, info, source_id, progress); !done) {
+      return Fail(done.error());
+    }
+  }
+  // Mark the pass complete so the next run over this file starts a new pass.
+  progress.completed = true;
+  progress.next_offset = (*source)->offset();
+  progress.next_line = (*source)->line();
+  StateStore::Transaction transaction;
+  transaction.PutProgress(source_id, progress);
+  if (auto committed = parts->store->Commit(transaction); !committed) {
+    return Fail(committed.error());
+  }
+
+  summary.counts.outcomes = progress.outcomes;
+  summary.counts.reject_reasons = progress.reject_reasons;
+  summary.counts.withhold_reasons = progress.withhold_reasons;
+  summary.counts.redactions = progress.redactions;
+  summary.counts.batches = progress.batches;
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+}  // namespace gongshi

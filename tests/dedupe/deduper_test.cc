@@ -90,6 +90,9 @@ TEST_F(DeduperTest, DocumentNumberBracketsDoNotMakeANewIdentity) {
   const std::string changed = With(With(p, "decision_doc_no", Quoted("榕市监处罚[2024]123号")),
                                    "penalty_content", Quoted("更正后的处罚内容"));
   EXPECT_EQ(Run({p, changed}), (std::vector<O>{O::kPublished, O::kUpdated}));
+  const std::string small = With(changed, "decision_doc_no", Quoted("榕市监处罚﹝2024﹞123号"));
+  // Same identity (an update, not a new record); the text as written is content.
+  EXPECT_EQ(Run({small}), (std::vector<O>{O::kUpdated}));
 }
 
 TEST_F(DeduperTest, ChangedContentIsAnUpdateAndAnotherSubjectIsNew) {

@@ -1,0 +1,233 @@
+#include "pipeline/service/pipeline.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline/calendar/civil_date.h"
+#include "pipeline/sink/atomic_file.h"
+
+namespace gongshi {
+namespace {
+
+template <typename T>
+Status Check(const Result<T>& result) {
+  if (!result) return Fail(result.error());
+  return Ok();
+}
+
+ParserOptions MakeParserOptions(const Config& config) {
+  ParserOptions options;
+  options.encoding = *ParseSourceEncoding(config.input.encoding);  // checked by LoadConfig
+  options.max_record_bytes = config.input.max_record_bytes;
+  if (config.input.default_kind == "license") options.default_kind = RecordKind::kLicense;
+  if (config.input.default_kind == "penalty") options.default_kind = RecordKind::kPenalty;
+  return options;
+}
+
+int32_t Today(const Config& config) {
+  if (!config.today.empty()) {
+    if (auto day = ParseDate(config.today)) return *day;
+  }
+  return TodayInShanghai();
+}
+
+}  // namespace
+
+uint64_t RunCounts::read() const {
+  uint64_t total = 0;
+  for (size_t i = 1; i < outcomes.size(); ++i) total += outcomes[i];
+  return total;
+}
+
+Result<std::string> ResolveHmacKey(const StateConfig& config, const std::string& state_dir,
+                                   bool& generated) {
+  generated = false;
+  if (!config.hmac_key_file.empty()) {
+    auto key = ReadSmallFile(config.hmac_key_file, 4096);
+    if (!key) {
+      return Fail(ErrorCode::kInvalidConfig,
+                  fmt::format("state.hmac_key_file: {}", key.error().message()));
+    }
+    while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
+    if (key->size() < 16) {
+      return Fail(ErrorCode::kInvalidConfig,
+                  fmt::format("state.hmac_key_file {}: the key must be at least 16 bytes",
+                              config.hmac_key_file));
+    }
+    return *key;
+  }
+  if (!config.hmac_key_env.empty()) {
+    if (const char* env = std::getenv(config.hmac_key_env.c_str()); env && *env) {
+      if (std::strlen(env) < 16) {
+        return Fail(ErrorCode::kInvalidConfig,
+                    fmt::format("${} must hold at least 16 bytes", config.hmac_key_env));
+      }
+      return std::string(env);
+    }
+  }
+  const std::string path = state_dir + "/hmac.key";
+  if (auto existing = ReadSmallFile(path, 4096)) return *existing;
+  // First run with no configured key: make one beside the state it protects. Without the same
+  // key a restarted service would not recognise its own identities.
+  unsigned char random[32];
+  if (RAND_bytes(random, sizeof(random)) != 1) {
+    return Fail(ErrorCode::kInternal, "no randomness for a new HMAC key");
+  }
+  const std::string key = HexEncode(random, sizeof(random));
+  if (auto made = EnsureDirectory(state_dir); !made) return Fail(made.error());
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Fail(ErrorCode::kIo, fmt::format("cannot create {}", path));
+  const bool ok =
+      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Fail(ErrorCode::kIo, fmt::format("cannot write {}", path));
+  generated = true;
+  return key;
+}
+
+Result<PipelineParts> OpenPipelineParts(const Config& config, const std::string& state_dir) {
+  PipelineParts parts;
+  auto schemas = SchemaSet::Load(config.schemas_dir.empty() ? SchemasDir() : config.schemas_dir);
+  if (!schemas) return Fail(schemas.error());
+  parts.schemas = std::make_unique<SchemaSet>(std::move(*schemas));
+  auto calendar =
+      WorkingCalendar::Load(config.holidays_dir.empty() ? HolidaysDir() : config.holidays_dir);
+  if (!calendar) return Fail(calendar.error());
+  parts.calendar = std::make_unique<WorkingCalendar>(std::move(*calendar));
+  if (!config.deadline.region.empty() && !parts.calendar->HasRegion(config.deadline.region)) {
+    std::string known;
+    for (const std::string& r : parts.calendar->Regions()) known += (known.empty() ? "" : ", ") + r;
+    return Fail(ErrorCode::kInvalidConfig,
+                fmt::format("{}: deadline.region: no holiday data for region '{}' (known: {})",
+                            config.source_path, config.deadline.region, known));
+  }
+  bool generated = false;
+  auto key = ResolveHmacKey(config.state, state_dir, generated);
+  if (!key) return Fail(key.error());
+  auto hash = KeyedHash::Create(*key);
+  if (!hash) return Fail(hash.error());
+  parts.hash = std::move(*hash);
+  if (auto made = EnsureDirectory(state_dir); !made) return Fail(made.error());
+  auto store = StateStore::Open(
+      {.dir = state_dir + "/rocksdb", .block_cache_bytes = config.state.block_cache_bytes});
+  if (!store) return Fail(store.error());
+  parts.store = std::move(*store);
+  return parts;
+}
+
+Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string& out_dir,
+                   std::unique_ptr<Redactor> redactor, OriginalBytes original)
+    : config_(config),
+      parts_(parts),
+      parser_(*parts.schemas, MakeParserOptions(config)),
+      validator_(*parts.schemas, ValidatorOptions{.today = Today(config)}),
+      deduper_(*parts.schemas, *parts.store, *parts.hash),
+      redactor_(std::move(redactor)),
+      feeds_(*parts.schemas, out_dir),
+      dead_letter_(*parts.schemas, out_dir, original,
+                   parts.hash->DeriveKey("gongshi dead-letter seal v1"),
+                   parts.hash->DeriveKey("gongshi dead-letter nonce v1")) {
+  region_index_ = parts.calendar->RegionIndex(config.deadline.region);
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    decision_field_[static_cast<size_t>(kind)] =
+        parts.schemas->For(kind).FieldIndex("decision_date");
+  }
+  // Test-only fault injection for the crash tests: GONGSHI_FAULT_KILL_AFTER_FILES=N kills the
+  // process with SIGKILL after the N-th batch's files are durable and before its commit, the
+  // one window where a naive sink would publish twice.
+  if (const char* fault = std::getenv("GONGSHI_FAULT_KILL_AFTER_FILES")) {
+    kill_after_files_batch_ = std::atoi(fault);
+  }
+}
+
+Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config, PipelineParts& parts,
+                                                   const std::string& out_dir) {
+  auto redactor = Redactor::Create(*parts.schemas, config.redaction);
+  if (!redactor) return Fail(redactor.error());
+  auto original = ParseOriginalBytes(config.dead_letter.original);
+  if (!original) return Fail(original.error());
+  std::unique_ptr<Pipeline> pipeline(
+      new Pipeline(config, parts, out_dir, std::move(*redactor), *original));
+  if (auto ready = pipeline->feeds_.Prepare(); !ready) return Fail(ready.error());
+  if (auto ready = pipeline->dead_letter_.Prepare(); !ready) return Fail(ready.error());
+  return pipeline;
+}
+
+void Pipeline::AssignDeadlines(RecordBatch& batch) const {
+  const int days = config_.deadline.publication_working_days;
+  for (Record& record : batch.records) {
+    if (!record.pending()) continue;
+    const int field = decision_field_[static_cast<size_t>(record.kind)];
+    const Deadline deadline = parts_.calendar->AddWorkingDays(
+        static_cast<int32_t>(record.values[field]), days, region_index_);
+    record.deadline_day = deadline.day;
+    record.deadline_provisional = deadline.provisional;
+  }
+}
+
+Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
+                              SourceProgress& progress) {
+  parser_.Process(batch);
+  validator_.Process(batch);
+  AssignDeadlines(batch);
+  if (auto deduped = deduper_.Process(batch); !deduped) return deduped;
+  RedactionCounts redaction;
+  redactor_->Process(batch, redaction);
+
+  auto sequence = parts_.store->GetBatchSequence();
+  if (!sequence) return Fail(sequence.error());
+  info.sequence = *sequence;
+  info.policy_version = config_.redaction.policy_version;
+  info.schema_version = parts_.schemas->version();
+  info.batch_id = MakeBatchId(source_id, info.generation, info.partition, info.first_offset,
+                              info.end_offset, info.policy_version, info.schema_version);
+
+  std::array<ChainHead, 3> chains{};
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    auto head = parts_.store->GetChain(kind);
+    if (!head) return Fail(head.error());
+    chains[static_cast<size_t>(kind)] = *head;
+  }
+  // This order is the delivery guarantee: files first (durable), then the state that says they
+  // were written. The reverse would lose a batch in a crash between the two.
+  DurableFileSet files;
+  FeedWriteStats feed_stats;
+  if (auto written = feeds_.Write(batch, info, chains, files, feed_stats); !written) return written;
+  DeadLetterStats dead_stats;
+  if (auto written = dead_letter_.Write(batch, info, files, dead_stats); !written) return written;
+  if (auto durable = files.Commit(); !durable) return durable;
+
+  ++batches_in_this_process_;
+  if (batches_in_this_process_ == kill_after_files_batch_) std::raise(SIGKILL);
+
+  for (const Record& record : batch.records) {
+    ++progress.outcomes[static_cast<size_t>(record.outcome)];
+    if (record.outcome == Outcome::kRejected) {
+      ++progress.reject_reasons[static_cast<size_t>(record.reject_reason)];
+    } else if (record.outcome == Outcome::kWithheld) {
+      ++progress.withhold_reasons[static_cast<size_t>(record.withhold_reason)];
+    }
+  }
+  progress.redactions[0] += redaction.free_text.id_number;
+  progress.redactions[1] += redaction.free_text.mobile;
+  progress.redactions[2] += redaction.free_text.bank_card;
+  progress.redactions[3] += redaction.free_text.email;
+  progress.batches += 1;
+
+  StateStore::Transaction transaction;
+  deduper_.Remember(batch, info.sequence, transaction);
+  transaction.PutProgress(source_id, progress);
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);
+  }
+  transaction.PutBatchSequence(info.sequence + 1);
+  return parts_.store->Commit(transaction);
+}
+
+}  // namespace gongshi

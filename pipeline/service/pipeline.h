@@ -1,0 +1,85 @@
+// Pipeline: the only code that knows the order of the stages, and with it the delivery guarantee:
+// parse -> validate -> deadline -> dedupe -> redact -> write feeds and dead-letter (durable) ->
+// commit state + source progress + chain heads in one synced RocksDB write. A crash before the
+// commit re-makes the same batch (same id, same files, replaced in place); a crash after it
+// resumes after the batch. Nothing is lost and nothing is published twice.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "pipeline/calendar/calendar.h"
+#include "pipeline/config/config.h"
+#include "pipeline/dedupe/deduper.h"
+#include "pipeline/dedupe/keyed_hash.h"
+#include "pipeline/dedupe/state_store.h"
+#include "pipeline/parse/json_parser.h"
+#include "pipeline/redact/redactor.h"
+#include "pipeline/schema/schema.h"
+#include "pipeline/sink/dead_letter.h"
+#include "pipeline/sink/feed_writer.h"
+#include "pipeline/validate/validator.h"
+
+namespace gongshi {
+
+// Everything a run needs, opened and checked at start-up (fail fast: a bad schema, holiday file,
+// policy or key stops the run before it reads a record).
+struct PipelineParts {
+  std::unique_ptr<SchemaSet> schemas;
+  std::unique_ptr<WorkingCalendar> calendar;
+  std::unique_ptr<StateStore> store;
+  std::unique_ptr<KeyedHash> hash;
+};
+
+// The HMAC key: state.hmac_key_file, else $<state.hmac_key_env>, else <state_dir>/hmac.key
+// (created once, mode 0600). The key is never logged.
+Result<std::string> ResolveHmacKey(const StateConfig& config, const std::string& state_dir,
+                                   bool& generated);
+
+Result<PipelineParts> OpenPipelineParts(const Config& config, const std::string& state_dir);
+
+// Per-run totals; SourceProgress carries the same figures across a resume.
+struct RunCounts {
+  std::array<uint64_t, 7> outcomes{};  // by Outcome
+  std::vector<uint64_t> reject_reasons = std::vector<uint64_t>(AllRejectReasons().size() + 1);
+  std::vector<uint64_t> withhold_reasons = std::vector<uint64_t>(4);
+  std::array<uint64_t, 4> redactions{};  // id_number, mobile, bank_card, email
+  uint64_t batches = 0;
+  uint64_t read() const;
+};
+
+class Pipeline {
+ public:
+  // Borrows `parts`, which must outlive the Pipeline.
+  static Result<std::unique_ptr<Pipeline>> Create(const Config& config, PipelineParts& parts,
+                                                  const std::string& out_dir);
+
+  // Runs one batch from the source through every stage and commits it, with `progress` (already
+  // advanced by the caller to the position after the batch) in the same write. `info` needs the
+  // source fields set; the batch id and sequence are filled in here.
+  Status ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
+                      SourceProgress& progress);
+
+  const Config& config() const { return config_; }
+
+ private:
+  Pipeline(const Config& config, PipelineParts& parts, const std::string& out_dir,
+           std::unique_ptr<Redactor> redactor, OriginalBytes original);
+  void AssignDeadlines(RecordBatch& batch) const;
+
+  Config config_;
+  PipelineParts& parts_;
+  JsonParser parser_;
+  Validator validator_;
+  Deduper deduper_;
+  std::unique_ptr<Redactor> redactor_;
+  FeedWriter feeds_;
+  DeadLetterWriter dead_letter_;
+  int region_index_ = -1;
+  std::array<int, 3> decision_field_{-1, -1, -1};
+  int batches_in_this_process_ = 0;
+  int kill_after_files_batch_ = -1;  // test-only fault injection, see pipeline.cc
+};
+
+}  // namespace gongshi
