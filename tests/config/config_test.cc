@@ -53,6 +53,8 @@ struct Mistake {
   const char* yaml;
   const char* must_mention;
 };
+// Test names show the case, not the bytes of the parameter.
+void PrintTo(const Mistake& param, std::ostream* out) { *out << param.must_mention; }
 
 class ConfigMistakeTest : public ::testing::TestWithParam<Mistake> {};
 

@@ -98,6 +98,8 @@ struct BadInput {
   std::string message;
   RejectReason reason;
 };
+// Test names show the case, not the bytes of the parameter.
+void PrintTo(const BadInput& param, std::ostream* out) { *out << param.name; }
 
 class JsonParserRejectTest : public JsonParserTest,
                              public ::testing::WithParamInterface<BadInput> {};

@@ -156,6 +156,8 @@ struct LintCase {
   bool erase;
   const char* must_mention;
 };
+// Test names show the case, not the bytes of the parameter.
+void PrintTo(const LintCase& param, std::ostream* out) { *out << param.name; }
 
 class RedactorLintTest : public ::testing::TestWithParam<LintCase> {};
 

@@ -113,6 +113,8 @@ struct Broken {
   RejectReason reason;
   const char* field;  // canonical name of the field the reason names, "" for none
 };
+// Test names show the case, not the bytes of the parameter.
+void PrintTo(const Broken& param, std::ostream* out) { *out << param.name; }
 
 class ValidatorRejectTest : public ValidatorTest, public ::testing::WithParamInterface<Broken> {};
 

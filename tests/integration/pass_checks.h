@@ -1,0 +1,227 @@
+// What the integration tests check about a pass, shared by the everyday and the 1M-record test:
+// generated input with its intended outcomes, the published set, an independent leak scan, the
+// dead-letter's reasons.
+#pragma once
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/calendar/civil_date.h"
+#include "pipeline/generate/generator.h"
+#include "pipeline/validate/identifiers.h"
+#include "tests/support/process.h"
+
+namespace gongshi::testing {
+
+namespace fs = std::filesystem;
+
+inline const int32_t kToday = DaysFromCivil(2026, 11, 30);
+
+struct Expected {
+  std::array<uint64_t, kIntentCount> intents{};
+  std::map<std::string, uint64_t> reasons;
+  std::map<std::string, uint64_t> withheld;
+  uint64_t count = 0;
+};
+
+// Writes `count` generated records to `path` and returns what each was meant to become.
+inline Expected Generate(const std::string& path, uint64_t count, uint64_t seed,
+                         std::string encoding = "utf-8") {
+  GeneratorOptions options;
+  options.seed = seed;
+  options.today = kToday;
+  options.max_record_bytes = 16 << 10;
+  options.encoding = encoding;
+  auto generator = Generator::Create(Schemas(), options);
+  EXPECT_TRUE(generator);
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  Expected expected;
+  expected.count = count;
+  std::string line;
+  for (uint64_t i = 0; i < count; ++i) {
+    const GeneratedRecord r = generator->Next(line);
+    line.push_back('\n');
+    std::fwrite(line.data(), 1, line.size(), out);
+    ++expected.intents[static_cast<size_t>(r.intent)];
+    if (r.intent == Intent::kInvalid) ++expected.reasons[std::string(RejectReasonCode(r.reason))];
+    if (r.intent == Intent::kWithheld) {
+      ++expected.withheld[std::string(WithholdReasonCode(r.withhold))];
+    }
+  }
+  std::fclose(out);
+  return expected;
+}
+
+// A config with "today" fixed (the generator's), small batches (many batch boundaries to crash
+// at) and `input_extra` added to the input section (e.g. ", encoding: gb18030").
+inline std::string WriteConfig(const TempDir& dir, const std::string& input_extra = "",
+                               uint64_t max_records = 2000) {
+  const std::string path = dir / "gongshi.yaml";
+  WriteFile(path, "today: 2026-11-30\ninput: {max_record_bytes: 16384" + input_extra +
+                      "}\nbatch: {max_records: " + std::to_string(max_records) + "}\n");
+  return path;
+}
+
+// One HMAC key for every run of a test, so that identities (and sealed bytes) of different
+// output directories can be compared.
+inline const std::string kKeyEnv = "GONGSHI_HMAC_KEY=integration-test-key-0123456789";
+
+inline ProcessResult RunPass(const TempDir& dir, const std::string& input, const std::string& out,
+                             const std::string& config, std::vector<std::string> env = {}) {
+  env.push_back(kKeyEnv);
+  return Run({"run", "--input", input, "--out", out, "--config", config}, dir.path(), env);
+}
+
+// Every feed line, sorted: the published set.
+inline std::vector<std::string> PublishedSet(const std::string& out) {
+  std::vector<std::string> lines;
+  for (const char* kind : {"license", "penalty"}) {
+    const fs::path dir = fs::path(out) / "feeds" / kind;
+    if (!fs::exists(dir)) continue;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() != ".ndjson") continue;
+      std::istringstream in(ReadFile(entry.path().string()));
+      std::string line;
+      while (std::getline(in, line)) lines.push_back(line);
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+inline std::set<std::string> FileNames(const std::string& dir) {
+  std::set<std::string> names;
+  if (!fs::exists(dir)) return names;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) names.insert(fs::relative(entry.path(), dir).string());
+  }
+  return names;
+}
+
+// The independent leak check: full-width digits folded, digit groups joined across single
+// spaces and hyphens, then the plain definitions: a GB 11643 ID number (check character and the
+// real birth date of characters 7-14: without the date, one 18-digit licence number in 11 would
+// count), 11 digits 1[3-9]..., 16-19 digits passing Luhn.
+struct LeakCount {
+  uint64_t id = 0, mobile = 0, card = 0;
+};
+
+inline bool RealBirthDate(const std::string& id) {
+  const int y = std::stoi(id.substr(6, 4)), m = std::stoi(id.substr(10, 2)),
+            d = std::stoi(id.substr(12, 2));
+  return y >= 1900 && y <= 2026 && m >= 1 && m <= 12 && d >= 1 && d <= DaysInMonth(y, m);
+}
+
+inline void CheckDigits(const std::string& digits, LeakCount& leaks) {
+  const size_t n = digits.size();
+  if (n == 18 && IdChecksumValid(digits) && RealBirthDate(digits)) ++leaks.id;
+  if (n == 11 && digits[0] == '1' && digits[1] >= '3') ++leaks.mobile;
+  if (n >= 16 && n <= 19 && digits.find('X') == std::string::npos && LuhnValid(digits))
+    ++leaks.card;
+}
+
+inline void ScanText(std::string_view text, LeakCount& leaks) {
+  std::string digits;
+  bool pending_separator = false;
+  for (size_t i = 0; i < text.size();) {
+    char d = 0;
+    size_t width = 1;
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= '0' && c <= '9') {
+      d = static_cast<char>(c);
+    } else if ((c == 'X' || c == 'x') && digits.size() == 17) {
+      d = 'X';
+    } else if (c == 0xEF && i + 2 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) == 0xBC &&
+               static_cast<unsigned char>(text[i + 2]) >= 0x90 &&
+               static_cast<unsigned char>(text[i + 2]) <= 0x99) {
+      d = static_cast<char>('0' + static_cast<unsigned char>(text[i + 2]) - 0x90);
+      width = 3;
+    }
+    if (d != 0) {
+      digits.push_back(d);
+      pending_separator = false;
+    } else if ((c == ' ' || c == '-') && !digits.empty() && !pending_separator) {
+      pending_separator = true;
+    } else {
+      CheckDigits(digits, leaks);
+      digits.clear();
+      pending_separator = false;
+    }
+    i += width;
+  }
+  CheckDigits(digits, leaks);
+}
+
+inline LeakCount ScanOutput(const std::string& out) {
+  static const std::set<std::string, std::less<>> kSkip = {"record_id", "batch_id",
+                                                           "sha256",    "previous_manifest_sha256",
+                                                           "feed_file", "original_sealed"};
+  static const std::set<std::string, std::less<>> kCodes = {"uscc", "authority_uscc",
+                                                            "source_unit_uscc", "org_code"};
+  LeakCount leaks;
+  simdjson::dom::parser parser;
+  for (const char* sub : {"feeds", "dlq", "withheld"}) {
+    const fs::path dir = fs::path(out) / sub;
+    if (!fs::exists(dir)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (!entry.is_regular_file()) continue;
+      const std::string text = ReadFile(entry.path().string());
+      for (simdjson::dom::element line : parser.parse_many(text)) {
+        simdjson::dom::object object;
+        if (line.get(object)) continue;
+        for (auto [key, value] : object) {
+          std::string_view s;
+          if (value.get(s) || kSkip.count(key)) continue;
+          if (kCodes.count(key) && (UsccValid(s) || OrgCodeValid(s) || s == "00000000000000000X")) {
+            continue;
+          }
+          ScanText(s, leaks);
+        }
+      }
+    }
+  }
+  return leaks;
+}
+
+inline std::map<std::string, uint64_t> DeadLetterReasons(const std::string& out) {
+  std::map<std::string, uint64_t> reasons;
+  simdjson::dom::parser parser;
+  for (const auto& entry : fs::directory_iterator(fs::path(out) / "dlq")) {
+    const std::string text = ReadFile(entry.path().string());
+    for (simdjson::dom::element line : parser.parse_many(text)) {
+      ++reasons[std::string(std::string_view(line["reason"]))];
+    }
+  }
+  return reasons;
+}
+
+inline void ExpectCountsMatch(const std::map<std::string, uint64_t>& summary,
+                              const Expected& expected) {
+  EXPECT_EQ(summary.at("read"), expected.count);
+  EXPECT_EQ(summary.at("published") + summary.at("updated") + summary.at("duplicate") +
+                summary.at("withdrawn") + summary.at("withheld") + summary.at("rejected"),
+            summary.at("read"))
+      << "the outcomes add up to what was read";
+  EXPECT_EQ(summary.at("published"), expected.intents[static_cast<size_t>(Intent::kNew)]);
+  EXPECT_EQ(summary.at("updated"), expected.intents[static_cast<size_t>(Intent::kUpdate)]);
+  EXPECT_EQ(summary.at("duplicate"), expected.intents[static_cast<size_t>(Intent::kDuplicate)]);
+  EXPECT_EQ(summary.at("withdrawn"), expected.intents[static_cast<size_t>(Intent::kWithdraw)]);
+  EXPECT_EQ(summary.at("withheld"), expected.intents[static_cast<size_t>(Intent::kWithheld)]);
+  EXPECT_EQ(summary.at("rejected"), expected.intents[static_cast<size_t>(Intent::kInvalid)]);
+  for (const auto& [reason, n] : expected.reasons) {
+    EXPECT_EQ(
+        summary.count("reject_reasons." + reason) ? summary.at("reject_reasons." + reason) : 0, n)
+        << reason;
+  }
+  for (const auto& [reason, n] : expected.withheld) {
+    EXPECT_EQ(summary.at("withheld_reasons." + reason), n) << reason;
+  }
+}
+
+}  // namespace gongshi::testing
