@@ -34,7 +34,7 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGONGSHI_
 cmake --build "$build_dir" --parallel "$(nproc)"
 
 case "${1:-build}" in
-  demo) shift; exec "$build_dir/gongshi" demo "$@" ;;
+  demo) shift; exec "$build_dir/pipeline/gongshi" demo "$@" ;;
   test) exec ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 ;;
   build) ;;
   *) echo "usage: deploy/setup.sh demo|test|build" >&2; exit 2 ;;
