@@ -1,5 +1,6 @@
 // gongshi: the command-line entry point. Each subcommand is a thin shell over the stages; the
 // contract (names, flags, the one-line JSON summary) is the spec's "Interfaces" table.
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include "pipeline/calendar/calendar.h"
 #include "pipeline/calendar/civil_date.h"
@@ -15,11 +17,30 @@
 #include "pipeline/redact/leak_scan.h"
 #include "pipeline/redact/redactor.h"
 #include "pipeline/service/file_pass.h"
+#include "pipeline/service/kafka_service.h"
 #include "pipeline/sink/dead_letter.h"
 #include "pipeline/sink/feed_writer.h"
+#include "pipeline/sink/kafka_producer.h"
+#include "pipeline/source/embedded_broker.h"
 
 namespace gongshi {
 namespace {
+
+// SIGTERM/SIGINT: the first asks the service to stop fetching, flush, commit and close; a second
+// exits at once (nothing is lost either way: uncommitted batches are read again next time).
+std::atomic<int> g_stop{0};
+
+void OnSignal(int) {
+  if (g_stop.fetch_add(1) >= 1) ::_exit(130);
+}
+
+void InstallSignalHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+}
 
 int Report(const Error& error) {
   std::fprintf(stderr, "gongshi: %s\n", error.message().c_str());
@@ -36,14 +57,29 @@ Result<SchemaSet> Schemas(const Config& config) {
 }
 
 int RunCommand(const std::string& input, const std::string& out, const std::string& state,
-               const std::string& config_path) {
+               const std::string& config_path, int exit_when_idle_ms = 0) {
   auto config = ConfigFrom(config_path);
   if (!config) return Report(config.error());
   if (input.empty()) {
-    std::fprintf(stderr,
-                 "gongshi run: --input FILE is required (the Kafka service, `run --config FILE` "
-                 "without --input, is not part of this build yet)\n");
-    return 2;
+    if (!config->kafka.enabled) {
+      std::fprintf(stderr,
+                   "gongshi run: give --input FILE for one pass, or --config FILE with a kafka "
+                   "section for the service (see schemas/gongshi.example.yaml)\n");
+      return 2;
+    }
+    if (!out.empty()) config->service.out_dir = out;
+    InstallSignalHandlers();
+    auto summary =
+        RunKafkaService({.config = std::move(*config),
+                         .state_dir = state,
+                         .stop = &g_stop,
+                         .exit_when_idle_ms = exit_when_idle_ms,
+                         .on_listening = [](const std::string& address) {
+                           std::fprintf(stderr, "gongshi: metrics on %s\n", address.c_str());
+                         }});
+    if (!summary) return Report(summary.error());
+    std::printf("%s\n", summary->ToJson().c_str());
+    return 0;
   }
   if (out.empty()) {
     std::fprintf(stderr, "gongshi run: --out DIR is required\n");
@@ -202,25 +238,76 @@ int DeadLetterShowCommand(const std::string& file, const std::string& state,
   return 0;
 }
 
-int DemoCommand(const std::string& out, uint64_t count, uint64_t seed) {
+int DemoCommand(const std::string& out, uint64_t count, uint64_t seed, bool keep_running) {
   std::error_code error;
+  for (const char* sub : {"state", "feeds", "dlq", "withheld"}) {
+    std::filesystem::remove_all(out + "/" + sub, error);
+  }
   std::filesystem::create_directories(out, error);
-  const std::string input = out + "/input.ndjson";
-  std::printf("gongshi demo: generating %llu records into %s\n",
-              static_cast<unsigned long long>(count), input.c_str());
+  auto schemas = SchemaSet::Load(SchemasDir());
+  if (!schemas) return Report(schemas.error());
+
+  auto broker = EmbeddedBroker::Start(3);
+  if (!broker) return Report(broker.error());
+  const std::string servers = (*broker)->bootstrap_servers();
+  const std::string license_topic = "gongshi.license", penalty_topic = "gongshi.penalty",
+                    dead_letter_topic = "gongshi.dead-letter";
+  for (const auto& [topic, partitions] : {std::pair{license_topic, 3}, std::pair{penalty_topic, 3},
+                                          std::pair{dead_letter_topic, 1}}) {
+    if (auto made = (*broker)->CreateTopic(topic, partitions); !made) return Report(made.error());
+  }
+  std::printf("gongshi demo: embedded Kafka broker (librdkafka mock cluster, 3 brokers) on %s\n",
+              servers.c_str());
+
+  // Produce generated records with a real producer over TCP, licenses and penalties to their
+  // topics (records the generator broke beyond telling the kind go to the penalty topic).
   GeneratorOptions options;
   options.seed = seed;
-  if (int rc = GenerateCommand(count, options, input); rc != 0) return rc;
-  const std::string state = out + "/state";
-  std::filesystem::remove_all(state, error);
-  std::filesystem::remove_all(out + "/feeds", error);
-  std::filesystem::remove_all(out + "/dlq", error);
-  std::filesystem::remove_all(out + "/withheld", error);
-  std::printf("gongshi demo: first pass: gongshi run --input %s --out %s\n", input.c_str(),
-              out.c_str());
-  if (int rc = RunCommand(input, out, state, ""); rc != 0) return rc;
-  std::printf("gongshi demo: second pass over the same input and state (all duplicates):\n");
-  if (int rc = RunCommand(input, out, state, ""); rc != 0) return rc;
+  auto generator = Generator::Create(*schemas, options);
+  if (!generator) return Report(generator.error());
+  auto producer = KafkaProducer::Create({{"bootstrap.servers", servers}});
+  if (!producer) return Report(producer.error());
+  std::string line;
+  for (uint64_t i = 0; i < count; ++i) {
+    const GeneratedRecord record = generator->Next(line);
+    const std::string key = PartitionKey(*schemas, line, record.kind);
+    const std::string& topic = record.kind == RecordKind::kLicense ? license_topic : penalty_topic;
+    if (auto queued = (*producer)->Produce(topic, -1, key, line); !queued) {
+      return Report(queued.error());
+    }
+  }
+  if (auto flushed = (*producer)->Flush(); !flushed) return Report(flushed.error());
+  std::printf("gongshi demo: produced %llu generated records to %s and %s\n",
+              static_cast<unsigned long long>(count), license_topic.c_str(), penalty_topic.c_str());
+
+  Config config;
+  config.kafka.enabled = true;
+  config.kafka.properties = {{"bootstrap.servers", servers}, {"group.id", "gongshi-demo"}};
+  config.kafka.topics = {license_topic, penalty_topic};
+  config.kafka.topic_kinds = {{license_topic, "license"}, {penalty_topic, "penalty"}};
+  config.kafka.dead_letter_to = "both";
+  config.kafka.dead_letter_topic = dead_letter_topic;
+  config.kafka.max_wait_ms = 500;
+  config.service.out_dir = out;
+  config.service.metrics_address = "127.0.0.1:9464";
+  config.batch.max_records = 2000;
+  InstallSignalHandlers();
+  std::printf("gongshi demo: running the service (consumer group gongshi-demo)%s\n",
+              keep_running ? "; Ctrl-C stops it" : "");
+  std::fflush(stdout);
+  auto summary = RunKafkaService({.config = config,
+                                  .state_dir = out + "/state",
+                                  .stop = &g_stop,
+                                  .exit_when_idle_ms = keep_running ? 0 : 3000,
+                                  .on_listening = [](const std::string& address) {
+                                    std::printf(
+                                        "gongshi demo: metrics on %s (also /healthz, "
+                                        "/readyz)\n",
+                                        address.c_str());
+                                    std::fflush(stdout);
+                                  }});
+  if (!summary) return Report(summary.error());
+  std::printf("%s\n", summary->ToJson().c_str());
   std::printf("gongshi demo: manifest chain: ");
   std::fflush(stdout);
   if (int rc = VerifyCommand(out); rc != 0) return rc;
@@ -228,9 +315,9 @@ int DemoCommand(const std::string& out, uint64_t count, uint64_t seed) {
   std::fflush(stdout);
   if (int rc = ScanCommand(out); rc != 0) return rc;
   std::printf(
-      "gongshi demo: feeds in %s/feeds/{license,penalty}/, dead-letter in %s/dlq/, withheld "
-      "ledger in %s/withheld/, state in %s\n",
-      out.c_str(), out.c_str(), out.c_str(), state.c_str());
+      "gongshi demo: feeds in %s/feeds/{license,penalty}/, dead-letter in %s/dlq/ and topic %s, "
+      "withheld ledger in %s/withheld/, state in %s/state\n",
+      out.c_str(), out.c_str(), dead_letter_topic.c_str(), out.c_str(), out.c_str());
   return 0;
 }
 
@@ -250,6 +337,9 @@ int main(int argc, char** argv) {
   run->add_option("--out", out, "output directory (feeds/, dlq/, withheld/)");
   run->add_option("--state", state, "state directory (default: config state.dir, else OUT/state)");
   run->add_option("--config", config_path, "YAML config (see schemas/gongshi.example.yaml)");
+  int exit_when_idle_ms = 0;
+  run->add_option("--exit-when-idle", exit_when_idle_ms,
+                  "service: exit once caught up and idle for this many ms (batch jobs, tests)");
 
   uint64_t count = 1000;
   std::string generate_out;
@@ -309,16 +399,20 @@ int main(int argc, char** argv) {
   dlq_show->add_option("--config", dlq_config);
 
   std::string demo_out = "gongshi-demo";
-  uint64_t demo_count = 50000;
+  uint64_t demo_count = 10000;
+  bool keep_running = false;
   uint64_t demo_seed = 2026;
-  CLI::App* demo = app.add_subcommand("demo", "run the main job on generated data");
+  CLI::App* demo = app.add_subcommand(
+      "demo", "produce generated records into an embedded Kafka broker and run the service");
   demo->add_option("--out", demo_out, "output directory (default ./gongshi-demo)");
   demo->add_option("--count", demo_count, "records to generate");
   demo->add_option("--seed", demo_seed, "generator seed");
+  demo->add_flag("--keep-running", keep_running,
+                 "keep the service running after the records are published (look at the metrics)");
 
   CLI11_PARSE(app, argc, argv);
 
-  if (*run) return RunCommand(input, out, state, config_path);
+  if (*run) return RunCommand(input, out, state, config_path, exit_when_idle_ms);
   if (*generate) {
     if (!today.empty()) {
       const auto day = ParseDate(today);
@@ -335,6 +429,6 @@ int main(int argc, char** argv) {
   if (*verify) return VerifyCommand(verify_out);
   if (*scan) return ScanCommand(scan_out);
   if (*dlq_show) return DeadLetterShowCommand(dlq_file, dlq_state, dlq_config);
-  if (*demo) return DemoCommand(demo_out, demo_count, demo_seed);
+  if (*demo) return DemoCommand(demo_out, demo_count, demo_seed, keep_running);
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "pipeline/config/config.h"
 
+#include <algorithm>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
@@ -107,7 +108,7 @@ Result<Config> LoadConfig(const std::string& path) {
   try {
     GONGSHI_TRY(r.OnlyKeys(root, "",
                            {"schemas_dir", "holidays_dir", "today", "input", "state", "redaction",
-                            "batch", "deadline", "dead_letter"}));
+                            "batch", "deadline", "dead_letter", "kafka", "service"}));
     GONGSHI_TRY(r.String(Child(root, "schemas_dir"), "schemas_dir", config.schemas_dir));
     GONGSHI_TRY(r.String(Child(root, "holidays_dir"), "holidays_dir", config.holidays_dir));
     GONGSHI_TRY(r.String(Child(root, "today"), "today", config.today));
@@ -220,6 +221,90 @@ Result<Config> LoadConfig(const std::string& path) {
     if (config.dead_letter.original != "sealed" && config.dead_letter.original != "clear" &&
         config.dead_letter.original != "omit") {
       return Fail(r.Fail("dead_letter.original", "expected sealed, clear or omit").error());
+    }
+    const YAML::Node kafka = Child(root, "kafka");
+    if (kafka) {
+      KafkaConfig& k = config.kafka;
+      k.enabled = true;
+      GONGSHI_TRY(r.OnlyKeys(
+          kafka, "kafka", {"properties", "topics", "topic_kinds", "max_wait_ms", "dead_letter"}));
+      const YAML::Node properties = Child(kafka, "properties");
+      if (properties && !properties.IsMap()) {
+        return Fail(
+            r.Fail("kafka.properties", "expected a mapping of librdkafka properties").error());
+      }
+      bool servers = false, group = false;
+      if (properties) {
+        for (const auto& entry : properties) {
+          const std::string key = entry.first.as<std::string>();
+          if (!entry.second.IsScalar()) {
+            return Fail(r.Fail("kafka.properties." + key, "expected a scalar value").error());
+          }
+          k.properties.emplace_back(key, entry.second.as<std::string>());
+          servers = servers || key == "bootstrap.servers";
+          group = group || key == "group.id";
+        }
+      }
+      if (!servers) return Fail(r.Fail("kafka.properties.bootstrap.servers", "required").error());
+      if (!group) return Fail(r.Fail("kafka.properties.group.id", "required").error());
+      const YAML::Node topics = Child(kafka, "topics");
+      if (!topics || !topics.IsSequence() || topics.size() == 0) {
+        return Fail(r.Fail("kafka.topics", "expected a non-empty list of topics").error());
+      }
+      for (const auto& t : topics) k.topics.push_back(t.as<std::string>());
+      if (const YAML::Node kinds = Child(kafka, "topic_kinds")) {
+        if (!kinds.IsMap()) return Fail(r.Fail("kafka.topic_kinds", "expected a mapping").error());
+        for (const auto& entry : kinds) {
+          const std::string topic = entry.first.as<std::string>();
+          const std::string kind = entry.second.as<std::string>();
+          if (kind != "license" && kind != "penalty") {
+            return Fail(
+                r.Fail("kafka.topic_kinds." + topic, "expected license or penalty").error());
+          }
+          if (std::find(k.topics.begin(), k.topics.end(), topic) == k.topics.end()) {
+            return Fail(r.Fail("kafka.topic_kinds." + topic, "not one of kafka.topics").error());
+          }
+          k.topic_kinds[topic] = kind;
+        }
+      }
+      GONGSHI_TRY(
+          r.Unsigned(Child(kafka, "max_wait_ms"), "kafka.max_wait_ms", 1, 600000, k.max_wait_ms));
+      const YAML::Node dead_letter_topic = Child(kafka, "dead_letter");
+      GONGSHI_TRY(r.OnlyKeys(dead_letter_topic, "kafka.dead_letter", {"to", "topic"}));
+      GONGSHI_TRY(
+          r.String(Child(dead_letter_topic, "to"), "kafka.dead_letter.to", k.dead_letter_to));
+      GONGSHI_TRY(r.String(Child(dead_letter_topic, "topic"), "kafka.dead_letter.topic",
+                           k.dead_letter_topic));
+      if (k.dead_letter_to != "file" && k.dead_letter_to != "topic" && k.dead_letter_to != "both") {
+        return Fail(r.Fail("kafka.dead_letter.to", "expected file, topic or both").error());
+      }
+      if (k.dead_letter_to != "file" && k.dead_letter_topic.empty()) {
+        return Fail(
+            r.Fail("kafka.dead_letter.topic",
+                   fmt::format("required when kafka.dead_letter.to is {}", k.dead_letter_to))
+                .error());
+      }
+    }
+
+    const YAML::Node service = Child(root, "service");
+    GONGSHI_TRY(r.OnlyKeys(service, "service",
+                           {"out_dir", "metrics_address", "log_format", "shutdown_timeout_ms"}));
+    GONGSHI_TRY(r.String(Child(service, "out_dir"), "service.out_dir", config.service.out_dir));
+    GONGSHI_TRY(r.String(Child(service, "metrics_address"), "service.metrics_address",
+                         config.service.metrics_address));
+    if (config.service.metrics_address.find(':') == std::string::npos) {
+      return Fail(
+          r.Fail("service.metrics_address", "expected HOST:PORT, e.g. 127.0.0.1:9464").error());
+    }
+    GONGSHI_TRY(
+        r.String(Child(service, "log_format"), "service.log_format", config.service.log_format));
+    if (config.service.log_format != "text" && config.service.log_format != "json") {
+      return Fail(r.Fail("service.log_format", "expected text or json").error());
+    }
+    GONGSHI_TRY(r.Unsigned(Child(service, "shutdown_timeout_ms"), "service.shutdown_timeout_ms",
+                           100, 3600000, config.service.shutdown_timeout_ms));
+    if (config.kafka.enabled && config.service.out_dir.empty()) {
+      return Fail(r.Fail("service.out_dir", "required with a kafka section").error());
     }
   } catch (const YAML::Exception& e) {
     return Fail(ErrorCode::kInvalidConfig,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pipeline/record/error.h"
@@ -69,6 +70,29 @@ struct DeadLetterConfig {
   std::string original = "sealed";
 };
 
+// The Kafka source of `gongshi run --config FILE` (the continuous service). Present = service mode.
+struct KafkaConfig {
+  bool enabled = false;  // true when the config has a kafka section
+  // kafka.properties: librdkafka properties passed through as they are, so TLS and SASL work as
+  // librdkafka documents them (security.protocol, ssl.*, sasl.*). bootstrap.servers and group.id
+  // are required. gongshi's own defaults (cooperative-sticky, manual offset store) come first.
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::vector<std::string> topics;  // kafka.topics: the license and penalty topics
+  // kafka.topic_kinds: topic -> license | penalty, for topics whose records name neither.
+  std::map<std::string, std::string> topic_kinds;
+  uint64_t max_wait_ms = 1000;  // kafka.max_wait_ms: how long a poll may gather a batch
+  // kafka.dead_letter.to: where rejects go: file (OUT/dlq), topic, or both.
+  std::string dead_letter_to = "file";
+  std::string dead_letter_topic;  // kafka.dead_letter.topic: required with topic or both
+};
+
+struct ServiceConfig {
+  std::string out_dir;  // service.out_dir: feeds/, dlq/, withheld/ (required in service mode)
+  std::string metrics_address = "127.0.0.1:9464";  // service.metrics_address; port 0 = any
+  std::string log_format = "text";                 // service.log_format: text | json
+  uint64_t shutdown_timeout_ms = 30000;  // service.shutdown_timeout_ms: then exit regardless
+};
+
 struct Config {
   std::string source_path;   // the file the config came from, for messages
   std::string schemas_dir;   // schemas_dir: default the installed/built-in schemas
@@ -80,6 +104,8 @@ struct Config {
   BatchConfig batch;
   DeadlineConfig deadline;
   DeadLetterConfig dead_letter;
+  KafkaConfig kafka;
+  ServiceConfig service;
 };
 
 std::string_view FieldRuleName(FieldRule rule);

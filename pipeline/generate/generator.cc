@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <iconv.h>
+#include <simdjson.h>
 
 #include "pipeline/calendar/civil_date.h"
 #include "pipeline/generate/corpus.h"
@@ -2568,6 +2569,20 @@ Result<GenerateSummary> WriteRecords(const SchemaSet& schemas, const GeneratorOp
                 fmt::format("generate: flushing records failed: {}", std::strerror(errno)));
   }
   return summary;
+}
+
+std::string PartitionKey(const SchemaSet& schemas, std::string_view line, RecordKind kind) {
+  if (kind == RecordKind::kUnknown) return {};
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(line.data(), line.size()).get(object)) return {};
+  const RecordSchema& schema = schemas.For(kind);
+  const int doc_no = schema.FieldIndex("decision_doc_no");
+  for (auto [key, value] : object) {
+    std::string_view text;
+    if (schema.LookupKey(key) == doc_no && !value.get(text)) return std::string(text);
+  }
+  return {};
 }
 
 }  // namespace gongshi

@@ -98,6 +98,11 @@ class Generator {
   std::unique_ptr<Impl> impl_;
 };
 
+// The Kafka key a producer should give a generated line: its 文号 (decision document number), so
+// that every version of a decision lands on one partition and keeps its order. Empty when the
+// line has none (or is not a JSON object of a known kind).
+std::string PartitionKey(const SchemaSet& schemas, std::string_view line, RecordKind kind);
+
 struct GenerateSummary {
   uint64_t lines = 0;
   uint64_t bytes = 0;  // including the newlines

@@ -225,6 +225,10 @@ RejectReason JsonParser::ReadFields(Record& record, Arena& arena, int& reject_fi
       kind = schemas_.KindFromKey(f.key);
       if (kind != RecordKind::kUnknown) break;
     }
+    if (kind == RecordKind::kUnknown &&
+        record.position.source_index < options_.default_kind_by_source.size()) {
+      kind = options_.default_kind_by_source[record.position.source_index];
+    }
     if (kind == RecordKind::kUnknown) kind = options_.default_kind;
     if (kind == RecordKind::kUnknown) return RejectReason::kKindUnknown;
   }

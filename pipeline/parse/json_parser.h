@@ -21,6 +21,8 @@ struct ParserOptions {
   size_t max_record_bytes = 256 * 1024;
   // Kind of records that carry neither a kind field nor kind-revealing field names.
   RecordKind default_kind = RecordKind::kUnknown;
+  // The same, per source (by SourcePosition::source_index): a topic that carries one kind.
+  std::vector<RecordKind> default_kind_by_source{};
 };
 
 // Not thread-safe: one JsonParser per worker thread, reused for every batch, because simdjson's

@@ -59,6 +59,7 @@ struct SourcePosition {
   int32_t partition = -1;     // Kafka partition; -1 for a file
   int64_t offset = 0;         // Kafka offset, or byte offset of the line's first byte in the file
   int64_t line = 0;           // 1-based line number in a file; 0 for Kafka
+  int64_t timestamp_ms = 0;   // Kafka message timestamp (broker append or create time); 0 = none
 };
 
 // The head of one feed's manifest chain: how many manifests it has and the SHA-256 of the last

@@ -72,14 +72,16 @@ std::string RunSummary::ToJson() const {
   out.push_back('}');
   AppendJsonKey(out, "batches");
   AppendJsonUint(out, counts.batches);
-  AppendJsonKey(out, "resumed");
-  out.append(resumed ? "true" : "false");
-  if (resumed) {
-    AppendJsonKey(out, "resumed_from_line");
-    AppendJsonInt(out, resumed_from_line);
+  if (generation > 0) {  // a file pass (the service has no passes)
+    AppendJsonKey(out, "resumed");
+    out.append(resumed ? "true" : "false");
+    if (resumed) {
+      AppendJsonKey(out, "resumed_from_line");
+      AppendJsonInt(out, resumed_from_line);
+    }
+    AppendJsonKey(out, "pass");
+    AppendJsonUint(out, generation);
   }
-  AppendJsonKey(out, "pass");
-  AppendJsonUint(out, generation);
   AppendJsonKey(out, "feeds");
   AppendJsonString(out, out_dir + "/feeds");
   AppendJsonKey(out, "dead_letter");

@@ -156,6 +156,14 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config, Pipelin
       new Pipeline(config, parts, out_dir, std::move(*redactor), *original));
   if (auto ready = pipeline->feeds_.Prepare(); !ready) return Fail(ready.error());
   if (auto ready = pipeline->dead_letter_.Prepare(); !ready) return Fail(ready.error());
+  // Files of a batch whose commit a crash prevented are not published: the records are read
+  // again from the committed position and re-made (the file pass makes the same batch, with the
+  // same name; a Kafka partition may be re-cut differently, so the old copy must go).
+  auto next = parts.store->GetBatchSequence();
+  if (!next) return Fail(next.error());
+  for (const char* sub : {"feeds/license", "feeds/penalty", "dlq", "withheld"}) {
+    RemoveUncommittedBatches(out_dir + "/" + sub, *next);
+  }
   return pipeline;
 }
 
@@ -172,7 +180,9 @@ void Pipeline::AssignDeadlines(RecordBatch& batch) const {
 }
 
 Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
-                              SourceProgress& progress) {
+                              SourceProgress& progress,
+                              const std::function<Status(const RecordBatch&)>& before_commit,
+                              BatchCounts* counts) {
   parser_.Process(batch);
   validator_.Process(batch);
   AssignDeadlines(batch);
@@ -203,8 +213,23 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
   if (auto written = dead_letter_.Write(batch, info, files, dead_stats); !written) return written;
   if (auto durable = files.Commit(); !durable) return durable;
 
+  if (before_commit) {
+    if (auto delivered = before_commit(batch); !delivered) return delivered;
+  }
   ++batches_in_this_process_;
   if (batches_in_this_process_ == kill_after_files_batch_) std::raise(SIGKILL);
+  if (counts != nullptr) {
+    for (const Record& record : batch.records) {
+      counts->CountRecord(record);
+      counts->bytes_read += record.raw.size();
+    }
+    counts->records_read += batch.records.size();
+    counts->AddRedactions(RedactionKind::kIdNumber, redaction.free_text.id_number);
+    counts->AddRedactions(RedactionKind::kMobile, redaction.free_text.mobile);
+    counts->AddRedactions(RedactionKind::kBankCard, redaction.free_text.bank_card);
+    counts->AddRedactions(RedactionKind::kEmail, redaction.free_text.email);
+    counts->feed_bytes_written += feed_stats.bytes;
+  }
 
   for (const Record& record : batch.records) {
     ++progress.outcomes[static_cast<size_t>(record.outcome)];

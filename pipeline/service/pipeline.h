@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "pipeline/dedupe/deduper.h"
 #include "pipeline/dedupe/keyed_hash.h"
 #include "pipeline/dedupe/state_store.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/parse/json_parser.h"
 #include "pipeline/redact/redactor.h"
 #include "pipeline/schema/schema.h"
@@ -58,10 +60,17 @@ class Pipeline {
   // Runs one batch from the source through every stage and commits it, with `progress` (already
   // advanced by the caller to the position after the batch) in the same write. `info` needs the
   // source fields set; the batch id and sequence are filled in here.
+  // `before_commit`, when given, runs after the batch's files are durable and before the state
+  // commit: another sink (the dead-letter topic) that must be durable before the offsets move.
+  // `counts`, when given, receives the batch's figures for the metrics.
   Status ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
-                      SourceProgress& progress);
+                      SourceProgress& progress,
+                      const std::function<Status(const RecordBatch&)>& before_commit = {},
+                      BatchCounts* counts = nullptr);
 
   const Config& config() const { return config_; }
+  // The dead-letter message of a rejected record (names the field, never its value).
+  std::string DeadLetterMessage(const Record& record) const { return dead_letter_.Message(record); }
 
  private:
   Pipeline(const Config& config, PipelineParts& parts, const std::string& out_dir,

@@ -116,6 +116,25 @@ void RemoveStaleTemporaries(const std::string& dir) {
   }
 }
 
+size_t RemoveUncommittedBatches(const std::string& dir, uint64_t first_uncommitted) {
+  size_t removed = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() < 11 || name[10] != '-') continue;
+    uint64_t sequence = 0;
+    bool digits = true;
+    for (size_t i = 0; i < 10; ++i) {
+      if (name[i] < '0' || name[i] > '9') digits = false;
+      sequence = sequence * 10 + static_cast<uint64_t>(name[i] - '0');
+    }
+    if (digits && sequence >= first_uncommitted && std::filesystem::remove(entry.path(), error)) {
+      ++removed;
+    }
+  }
+  return removed;
+}
+
 Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError("open", path);

@@ -36,6 +36,9 @@ class DurableFileSet {
 
 // Removes temporaries a crash left behind in `dir` (files named .*.tmp).
 void RemoveStaleTemporaries(const std::string& dir);
+// Removes files in `dir` whose name starts with a batch sequence (10 digits and '-') of at least
+// `first_uncommitted`: what a crash left between a batch's files and its commit. Returns how many.
+size_t RemoveUncommittedBatches(const std::string& dir, uint64_t first_uncommitted);
 // Reads a whole small file (manifests, keys); not for input data.
 Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes = 16 << 20);
 
