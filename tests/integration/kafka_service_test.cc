@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "pipeline/sink/kafka_producer.h"
+#include "pipeline/source/kafka_source.h"
 #include "tests/integration/pass_checks.h"
 #include "tests/support/mock_kafka.h"
 
@@ -66,6 +67,33 @@ double Sample(const std::string& metrics, const std::string& series) {
   const size_t at = metrics.find("\n" + series + " ");
   if (at == std::string::npos) return -1;
   return std::stod(metrics.substr(at + series.size() + 2));
+}
+
+// Reads a whole topic from the beginning (a fresh group) and returns how many messages it holds.
+class TopicCounter : public PartitionListener {
+ public:
+  Result<std::vector<int64_t>> Assigned(const std::vector<TopicPartition>& partitions) override {
+    return std::vector<int64_t>(partitions.size(), 0);
+  }
+  void Revoked(const std::vector<TopicPartition>&) override {}
+  void Lost(const std::vector<TopicPartition>&) override {}
+};
+
+uint64_t CountMessages(const std::string& servers, const std::string& topic, uint64_t expected) {
+  TopicCounter listener;
+  KafkaSourceOptions options;
+  options.properties = {{"bootstrap.servers", servers}, {"group.id", "count-" + topic}};
+  options.topics = {topic};
+  auto source = KafkaSource::Create(options, listener);
+  EXPECT_TRUE(source);
+  uint64_t count = 0;
+  std::vector<PartitionBatch> batches;
+  for (int i = 0; i < 100 && count < expected; ++i) {
+    EXPECT_TRUE((*source)->Poll(milliseconds(200), 10000, 64 << 20, batches));
+    for (const PartitionBatch& b : batches) count += b.batch.records.size();
+  }
+  (*source)->Close();
+  return count;
 }
 
 class KafkaServiceTest : public ::testing::Test {
@@ -182,6 +210,10 @@ TEST_F(KafkaServiceTest, ConsumesEveryRecordOnceWithTheGeneratorsOutcomes) {
         << metrics.substr(0, 2000);
   }
 
+  // Rejects went to the dead-letter topic too (to: both).
+  EXPECT_EQ(CountMessages(kafka_.bootstrap_servers(), "t.dead-letter", summary.at("rejected")),
+            summary.at("rejected"));
+
   // Kafka knows the progress: every partition's committed offset is its end.
   for (const std::string& topic : kTopics) {
     int64_t committed = 0;
@@ -287,6 +319,27 @@ TEST_F(KafkaServiceTest, SurvivesBrokerFaults) {
   const ProcessResult result = Wait(pid, dir_ / "logs");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   ExpectCountsMatch(ParseSummary(result.out), expected);
+}
+
+TEST_F(KafkaServiceTest, ASecondSignalExitsAtOnceAndNothingIsLost) {
+  const Expected expected = Produce(3000, 505);
+  const std::string config = Config("a", "group-signals", FreePort());
+  const pid_t pid = StartService(config, dir_ / "logs");
+  std::this_thread::sleep_for(milliseconds(3500));
+  ::kill(pid, SIGTERM);
+  // Two signals sent back to back may merge into one pending signal: let the first be handled.
+  std::this_thread::sleep_for(milliseconds(20));
+  ::kill(pid, SIGTERM);
+  const ProcessResult stopped = Wait(pid, dir_ / "logs");
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  // Whatever the abrupt stop left uncommitted is read again, and nothing is published twice: the
+  // feed ends with exactly one line per publication the generator meant.
+  const ProcessResult rest = RunToIdle(config, dir_ / "logs2");
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  EXPECT_EQ(PublishedSet(dir_ / "a").size(),
+            expected.intents[static_cast<size_t>(Intent::kNew)] +
+                expected.intents[static_cast<size_t>(Intent::kUpdate)] +
+                expected.intents[static_cast<size_t>(Intent::kWithdraw)]);
 }
 
 TEST_F(KafkaServiceTest, ConfigMistakesAreClearErrors) {
