@@ -12,6 +12,7 @@ packages=(
   libsimdjson-dev librocksdb-dev librdkafka-dev prometheus-cpp-dev libexpected-dev libfmt-dev
   libspdlog-dev libcli11-dev libyaml-cpp-dev libxxhash-dev libssl-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcivetweb-dev prometheus
+  chromium fonts-wqy-microhei
 )
 
 missing=()

@@ -10,9 +10,11 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include "pipeline/audit/audit_report.h"
 #include "pipeline/calendar/calendar.h"
 #include "pipeline/calendar/civil_date.h"
 #include "pipeline/config/config.h"
+#include "pipeline/dedupe/state_store.h"
 #include "pipeline/generate/generator.h"
 #include "pipeline/redact/leak_scan.h"
 #include "pipeline/redact/redactor.h"
@@ -238,6 +240,49 @@ int DeadLetterShowCommand(const std::string& file, const std::string& state,
   return 0;
 }
 
+int AuditCommand(const std::string& state, const std::string& from, const std::string& to,
+                 const std::string& format, const std::string& out_path) {
+  AuditFilter filter;
+  for (auto [text, day] : {std::pair{&from, &filter.from_day}, std::pair{&to, &filter.to_day}}) {
+    if (text->empty()) continue;
+    const auto parsed = ParseDate(*text);
+    if (!parsed) {
+      std::fprintf(stderr, "gongshi audit: %s is not YYYY-MM-DD\n", text->c_str());
+      return 2;
+    }
+    *day = *parsed;
+  }
+  if (format != "csv" && format != "json" && format != "html") {
+    std::fprintf(stderr, "gongshi audit: --format must be csv, json or html\n");
+    return 2;
+  }
+  // Read-only: the audit can run beside the service that owns the state.
+  auto store = StateStore::Open({.dir = state + "/rocksdb", .read_only = true});
+  if (!store) return Report(store.error());
+  AuditReport report(filter);
+  if (auto scanned = (*store)->ForEachAudit(filter.from_day, filter.to_day,
+                                            [&](const AuditEvent& event) { report.Add(event); });
+      !scanned) {
+    return Report(scanned.error());
+  }
+  const std::string text = format == "csv"    ? report.Csv()
+                           : format == "json" ? report.Json()
+                                              : report.Html();
+  if (out_path.empty() || out_path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  std::FILE* out = std::fopen(out_path.c_str(), "wb");
+  if (out == nullptr) {
+    std::fprintf(stderr, "gongshi audit: cannot write %s\n", out_path.c_str());
+    return 1;
+  }
+  std::fwrite(text.data(), 1, text.size(), out);
+  std::fclose(out);
+  std::fprintf(stderr, "gongshi audit: report written to %s\n", out_path.c_str());
+  return 0;
+}
+
 int DemoCommand(const std::string& out, uint64_t count, uint64_t seed, bool keep_running) {
   std::error_code error;
   for (const char* sub : {"state", "feeds", "dlq", "withheld"}) {
@@ -398,6 +443,16 @@ int main(int argc, char** argv) {
   dlq_show->add_option("--state", dlq_state, "the state directory holding hmac.key")->required();
   dlq_show->add_option("--config", dlq_config);
 
+  std::string audit_state, audit_from, audit_to, audit_format = "csv", audit_out;
+  CLI::App* audit = app.add_subcommand(
+      "audit", "deadline compliance per authority and month (合规率, 迟报率, 及时率)");
+  audit->add_option("--state", audit_state, "the state directory of a run or the service")
+      ->required();
+  audit->add_option("--from", audit_from, "first decision date YYYY-MM-DD");
+  audit->add_option("--to", audit_to, "last decision date YYYY-MM-DD");
+  audit->add_option("--format", audit_format, "csv (default), json or html");
+  audit->add_option("--out", audit_out, "output file (default stdout)");
+
   std::string demo_out = "gongshi-demo";
   uint64_t demo_count = 10000;
   bool keep_running = false;
@@ -429,6 +484,7 @@ int main(int argc, char** argv) {
   if (*verify) return VerifyCommand(verify_out);
   if (*scan) return ScanCommand(scan_out);
   if (*dlq_show) return DeadLetterShowCommand(dlq_file, dlq_state, dlq_config);
+  if (*audit) return AuditCommand(audit_state, audit_from, audit_to, audit_format, audit_out);
   if (*demo) return DemoCommand(demo_out, demo_count, demo_seed, keep_running);
   return 0;
 }

@@ -207,12 +207,17 @@ Result<Config> LoadConfig(const std::string& path) {
                            config.batch.max_bytes));
 
     const YAML::Node deadline = Child(root, "deadline");
-    GONGSHI_TRY(r.OnlyKeys(deadline, "deadline", {"publication_working_days", "region"}));
+    GONGSHI_TRY(r.OnlyKeys(deadline, "deadline",
+                           {"publication_working_days", "region", "pipeline_slack_working_days"}));
     uint64_t days = static_cast<uint64_t>(config.deadline.publication_working_days);
     GONGSHI_TRY(r.Unsigned(Child(deadline, "publication_working_days"),
                            "deadline.publication_working_days", 1, 60, days));
     config.deadline.publication_working_days = static_cast<int>(days);
     GONGSHI_TRY(r.String(Child(deadline, "region"), "deadline.region", config.deadline.region));
+    uint64_t slack = 0;
+    GONGSHI_TRY(r.Unsigned(Child(deadline, "pipeline_slack_working_days"),
+                           "deadline.pipeline_slack_working_days", 0, 30, slack));
+    config.deadline.pipeline_slack_working_days = static_cast<int>(slack);
 
     const YAML::Node dead_letter = Child(root, "dead_letter");
     GONGSHI_TRY(r.OnlyKeys(dead_letter, "dead_letter", {"original"}));

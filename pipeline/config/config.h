@@ -61,6 +61,10 @@ struct BatchConfig {
 struct DeadlineConfig {
   int publication_working_days = 7;  // deadline.publication_working_days (国办发〔2015〕51号)
   std::string region;                // deadline.region: regional holidays, e.g. guangxi
+  // deadline.pipeline_slack_working_days: a late record that arrived with fewer working days
+  // left than this counts as source-late; with more, as pipeline-late. Default 0: only records
+  // that arrived after their deadline are the source's fault.
+  int pipeline_slack_working_days = 0;
 };
 
 struct DeadLetterConfig {

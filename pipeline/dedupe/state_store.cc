@@ -7,6 +7,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include "pipeline/calendar/civil_date.h"
+
 namespace gongshi {
 namespace {
 
@@ -14,6 +16,8 @@ namespace {
 constexpr char kRecordPrefix = 'r';
 constexpr char kProgressPrefix = 'p';
 constexpr char kChainPrefix = 'c';
+constexpr char kAuditPrefix = 'a';
+constexpr uint8_t kAuditVersion = 1;
 constexpr std::string_view kBatchSequenceKey = "b";
 constexpr uint8_t kRecordVersion = 2;
 constexpr uint8_t kProgressVersion = 1;
@@ -112,7 +116,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions& options
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(db_options, options.dir, &raw);
+  rocksdb::Status status = options.read_only
+                               ? rocksdb::DB::OpenForReadOnly(db_options, options.dir, &raw)
+                               : rocksdb::DB::Open(db_options, options.dir, &raw);
   if (!status.ok()) {
     return Fail(ErrorCode::kUnavailable, fmt::format("cannot open the state store at {}: {}",
                                                      options.dir, status.ToString()));
@@ -269,6 +275,85 @@ Status StateStore::Commit(Transaction& transaction) {
   rocksdb::Status status = db_->Write(options, &transaction.batch_);
   if (!status.ok()) return Fail(FromRocksDb(status, "commit"));
   transaction.batch_.Clear();
+  return Ok();
+}
+
+namespace {
+
+// "a" YYYYMM authority 0x00 identity(16) batch(8, big-endian) index(4, big-endian).
+std::string AuditMonth(int32_t day) {
+  const CivilDate c = CivilFromDays(day);
+  return fmt::format("{:04}{:02}", c.year, c.month);
+}
+
+}  // namespace
+
+void StateStore::Transaction::PutAudit(const AuditEvent& event, const Digest128& identity,
+                                       uint64_t batch_sequence, uint32_t index_in_batch) {
+  const int32_t day = event.decision_day != 0 ? event.decision_day : event.arrival_day;
+  std::string key(1, kAuditPrefix);
+  key += AuditMonth(day);
+  key += event.authority_uscc;
+  key.push_back('\0');
+  key.append(reinterpret_cast<const char*>(identity.data()), identity.size());
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>(batch_sequence >> shift & 0xff));
+  }
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>(index_in_batch >> shift & 0xff));
+  }
+  std::string value;
+  Writer w(value);
+  w.Put(kAuditVersion);
+  w.Put(static_cast<uint8_t>(event.kind));
+  w.Put(static_cast<uint8_t>(event.outcome));
+  w.Put(event.reason);
+  w.Put(static_cast<uint8_t>(event.lateness));
+  w.Put(static_cast<uint8_t>(event.deadline_provisional));
+  w.Put(event.decision_day);
+  w.Put(event.arrival_day);
+  w.Put(event.published_day);
+  w.Put(event.deadline_day);
+  w.Put(event.latency_working_days);
+  w.Put(static_cast<uint16_t>(event.authority_uscc.size()));
+  value += event.authority_uscc;
+  w.Put(static_cast<uint16_t>(event.authority_name.size()));
+  value += event.authority_name;
+  batch_.Put(key, value).PermitUncheckedError();
+}
+
+Status StateStore::ForEachAudit(int32_t from_day, int32_t to_day,
+                                const std::function<void(const AuditEvent&)>& visit) {
+  const std::string start = std::string(1, kAuditPrefix) + (from_day ? AuditMonth(from_day) : "");
+  const std::string end =
+      to_day ? std::string(1, kAuditPrefix) + AuditMonth(to_day) + "\xff" : std::string(1, 'a' + 1);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid() && it->key().ToStringView() < end; it->Next()) {
+    ReaderView r(it->value().ToStringView());
+    AuditEvent e;
+    uint8_t version = 0, kind = 0, outcome = 0, lateness = 0, provisional = 0;
+    uint16_t size = 0;
+    if (!r.Get(version) || version != kAuditVersion || !r.Get(kind) || !r.Get(outcome) ||
+        !r.Get(e.reason) || !r.Get(lateness) || !r.Get(provisional) || !r.Get(e.decision_day) ||
+        !r.Get(e.arrival_day) || !r.Get(e.published_day) || !r.Get(e.deadline_day) ||
+        !r.Get(e.latency_working_days) || !r.Get(size)) {
+      return Fail(ErrorCode::kInternal, "state store: an audit entry has an unknown layout");
+    }
+    e.authority_uscc.resize(size);
+    if (!r.Bytes(reinterpret_cast<uint8_t*>(e.authority_uscc.data()), size) || !r.Get(size)) {
+      return Fail(ErrorCode::kInternal, "state store: an audit entry is truncated");
+    }
+    e.authority_name.resize(size);
+    if (!r.Bytes(reinterpret_cast<uint8_t*>(e.authority_name.data()), size)) {
+      return Fail(ErrorCode::kInternal, "state store: an audit entry is truncated");
+    }
+    e.kind = static_cast<RecordKind>(kind);
+    e.outcome = static_cast<Outcome>(outcome);
+    e.lateness = static_cast<Lateness>(lateness);
+    e.deadline_provisional = provisional != 0;
+    visit(e);
+  }
+  if (!it->status().ok()) return Fail(FromRocksDb(it->status(), "audit scan"));
   return Ok();
 }
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -16,6 +17,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "pipeline/audit/audit_event.h"
 #include "pipeline/dedupe/keyed_hash.h"
 #include "pipeline/record/error.h"
 #include "pipeline/record/record.h"
@@ -55,6 +57,7 @@ struct SourceProgress {
 struct StateOptions {
   std::string dir;
   uint64_t block_cache_bytes = 256ull << 20;
+  bool read_only = false;  // for `gongshi audit` beside a running service
 };
 
 class StateStore {
@@ -75,6 +78,10 @@ class StateStore {
     void PutProgress(std::string_view source_id, const SourceProgress& progress);
     void PutChain(RecordKind kind, const ChainHead& head);
     void PutBatchSequence(uint64_t next);
+    // The auditors' ledger: one entry per record that was not a duplicate, keyed by decision
+    // month (arrival month when the decision date is unknown) so a period is a range scan.
+    void PutAudit(const AuditEvent& event, const Digest128& identity, uint64_t batch_sequence,
+                  uint32_t index_in_batch);
     size_t size() const { return static_cast<size_t>(batch_.Count()); }
 
    private:
@@ -82,6 +89,10 @@ class StateStore {
     rocksdb::WriteBatch batch_;
   };
   Status Commit(Transaction& transaction);
+
+  // Calls `visit` for every ledger entry whose month overlaps [from_day, to_day] (0 = open).
+  Status ForEachAudit(int32_t from_day, int32_t to_day,
+                      const std::function<void(const AuditEvent&)>& visit);
 
   // A few RocksDB figures for logs and the summary.
   uint64_t ApproximateRecordCount();

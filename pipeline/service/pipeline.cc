@@ -135,8 +135,10 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
                    parts.hash->DeriveKey("gongshi dead-letter nonce v1")) {
   region_index_ = parts.calendar->RegionIndex(config.deadline.region);
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
-    decision_field_[static_cast<size_t>(kind)] =
-        parts.schemas->For(kind).FieldIndex("decision_date");
+    const RecordSchema& schema = parts.schemas->For(kind);
+    decision_field_[static_cast<size_t>(kind)] = schema.FieldIndex("decision_date");
+    authority_uscc_field_[static_cast<size_t>(kind)] = schema.FieldIndex("authority_uscc");
+    authority_name_field_[static_cast<size_t>(kind)] = schema.FieldIndex("authority_name");
   }
   // Test-only fault injection for the crash tests: GONGSHI_FAULT_KILL_AFTER_FILES=N kills the
   // process with SIGKILL after the N-th batch's files are durable and before its commit, the
@@ -177,6 +179,60 @@ void Pipeline::AssignDeadlines(RecordBatch& batch) const {
     record.deadline_day = deadline.day;
     record.deadline_provisional = deadline.provisional;
   }
+}
+
+AuditEvent Pipeline::AuditOf(const Record& record, int32_t today) const {
+  AuditEvent event;
+  event.kind = record.kind;
+  event.outcome = record.outcome;
+  event.reason = record.outcome == Outcome::kRejected
+                     ? static_cast<uint8_t>(record.reject_reason)
+                     : static_cast<uint8_t>(record.withhold_reason);
+  // Arrival: the broker's timestamp of the message; a file is "arriving" when it is read. A fixed
+  // `today` (simulations, tests) fixes arrival too.
+  event.arrival_day = today;
+  if (record.position.timestamp_ms > 0 && config_.today.empty()) {
+    event.arrival_day =
+        static_cast<int32_t>((record.position.timestamp_ms / 1000 + 8 * 3600) / 86400);
+  }
+  if (record.kind == RecordKind::kUnknown) return event;
+  const size_t k = static_cast<size_t>(record.kind);
+  const int uscc = authority_uscc_field_[k], name = authority_name_field_[k];
+  // A reject may hold anything in these fields: only a code of the USCC's shape is kept (an
+  // organisation's code, never a person's data), and a name only beside a valid one.
+  if (record.present.test(uscc) && record.fields[uscc].size() == 18) {
+    bool code = true;
+    for (char c : record.fields[uscc])
+      code = code && ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'));
+    if (code) event.authority_uscc = std::string(record.fields[uscc]);
+  }
+  if (!event.authority_uscc.empty() && record.outcome != Outcome::kRejected &&
+      record.present.test(name)) {
+    event.authority_name = std::string(record.fields[name]);
+  }
+  if (record.outcome == Outcome::kRejected) return event;
+  event.decision_day = static_cast<int32_t>(record.values[decision_field_[k]]);
+  event.deadline_day = record.deadline_day;
+  event.deadline_provisional = record.deadline_provisional;
+  const bool published = record.outcome == Outcome::kPublished ||
+                         record.outcome == Outcome::kUpdated ||
+                         record.outcome == Outcome::kWithdrawn;
+  if (!published) return event;
+  event.published_day = today;
+  event.latency_working_days =
+      parts_.calendar->WorkingDaysBetween(event.decision_day, today, region_index_);
+  if (today <= record.deadline_day) {
+    event.lateness = Lateness::kOnTime;
+  } else if (event.arrival_day > record.deadline_day ||
+             parts_.calendar->WorkingDaysBetween(event.arrival_day, record.deadline_day,
+                                                 region_index_) <
+                 config_.deadline.pipeline_slack_working_days) {
+    // Arrived after its deadline, or with less slack than the pipeline is given: the source's.
+    event.lateness = Lateness::kSourceLate;
+  } else {
+    event.lateness = Lateness::kPipelineLate;
+  }
+  return event;
 }
 
 Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
@@ -247,6 +303,13 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
 
   StateStore::Transaction transaction;
   deduper_.Remember(batch, info.sequence, transaction);
+  const int32_t today = Today(config_);
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    const Record& record = batch.records[i];
+    if (record.outcome == Outcome::kDuplicate) continue;  // nothing new to account for
+    transaction.PutAudit(AuditOf(record, today), record.identity, info.sequence,
+                         static_cast<uint32_t>(i));
+  }
   transaction.PutProgress(source_id, progress);
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "pipeline/audit/audit_event.h"
 #include "pipeline/calendar/calendar.h"
 #include "pipeline/config/config.h"
 #include "pipeline/dedupe/deduper.h"
@@ -76,6 +77,8 @@ class Pipeline {
   Pipeline(const Config& config, PipelineParts& parts, const std::string& out_dir,
            std::unique_ptr<Redactor> redactor, OriginalBytes original);
   void AssignDeadlines(RecordBatch& batch) const;
+  // The ledger entry of a record whose outcome is final; `today` is the commit day.
+  AuditEvent AuditOf(const Record& record, int32_t today) const;
 
   Config config_;
   PipelineParts& parts_;
@@ -87,6 +90,8 @@ class Pipeline {
   DeadLetterWriter dead_letter_;
   int region_index_ = -1;
   std::array<int, 3> decision_field_{-1, -1, -1};
+  std::array<int, 3> authority_uscc_field_{-1, -1, -1};
+  std::array<int, 3> authority_name_field_{-1, -1, -1};
   int batches_in_this_process_ = 0;
   int kill_after_files_batch_ = -1;  // test-only fault injection, see pipeline.cc
 };
