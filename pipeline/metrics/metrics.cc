@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -38,6 +39,12 @@ constexpr std::string_view kBatches = "gongshi_batches_total";
 constexpr std::string_view kBatchSize = "gongshi_batch_size_records";
 constexpr std::string_view kFeedWrittenBytes = "gongshi_feed_written_bytes_total";
 constexpr std::string_view kEndToEndLatency = "gongshi_end_to_end_latency_seconds";
+constexpr std::string_view kPublicationLatency = "gongshi_publication_latency_workdays";
+constexpr std::string_view kDeadlineRecords = "gongshi_deadline_records_total";
+constexpr std::string_view kRecordsAtRisk = "gongshi_records_at_risk";
+constexpr std::string_view kOldestSlack = "gongshi_oldest_unpublished_slack_workdays";
+constexpr std::string_view kCalendarLastYear = "gongshi_calendar_last_known_year";
+constexpr std::string_view kCalendarNextYearKnown = "gongshi_calendar_next_year_known";
 constexpr std::string_view kCommitFailures = "gongshi_commit_failures_total";
 constexpr std::string_view kSinkWriteErrors = "gongshi_sink_write_errors_total";
 constexpr std::string_view kStateKeys = "gongshi_state_estimated_keys";
@@ -65,6 +72,12 @@ constexpr std::array kFamilyNames = {
     kBatchSize,
     kFeedWrittenBytes,
     kEndToEndLatency,
+    kPublicationLatency,
+    kDeadlineRecords,
+    kRecordsAtRisk,
+    kOldestSlack,
+    kCalendarLastYear,
+    kCalendarNextYearKnown,
     kCommitFailures,
     kSinkWriteErrors,
     kStateKeys,
@@ -79,7 +92,12 @@ constexpr std::array kFamilyNames = {
     kProcessMaxFds,
     kProcessStartTime,
 };
-constexpr std::array kHistogramFamilyNames = {kBatchSize, kEndToEndLatency};
+constexpr std::array kHistogramFamilyNames = {kBatchSize, kEndToEndLatency, kPublicationLatency};
+
+// Label values of gongshi_deadline_records_total, by Lateness value: LatenessCode()'s, copied
+// because the audit stage is not a dependency. Not published has no publication to time.
+constexpr std::array<std::string_view, kLatenessCount> kLatenessLabels = {
+    "", "on_time", "source_late", "pipeline_late"};
 
 template <typename Builder>
 auto& Register(Builder builder, std::string_view name, std::string_view help,
@@ -358,6 +376,38 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const BuildInfo& 
         &Register(BuildHistogram(), kEndToEndLatency,
                   "From the broker's append timestamp to the record's durable feed file.", r)
              .Add({}, Bounds(kEndToEndLatencyBucketsSeconds));
+    m->publication_latency_ =
+        &Register(BuildHistogram(), kPublicationLatency,
+                  "Working days from the decision date to publication, per published record "
+                  "(the statutory deadline is 7).",
+                  r)
+             .Add({}, Bounds(kPublicationLatencyBucketsWorkingDays));
+    auto& lateness = Register(BuildCounter(), kDeadlineRecords,
+                              "Published records by deadline attribution: on time, late because "
+                              "the source was (source_late), or late in the pipeline.",
+                              r);
+    for (size_t i = 1; i < kLatenessCount; ++i) {
+      m->lateness_[i] = &lateness.Add({{"lateness", std::string(kLatenessLabels[i])}});
+    }
+    m->records_at_risk_ =
+        &Register(BuildGauge(), kRecordsAtRisk,
+                  "Records held, not yet published, whose deadline is within 1 working day.", r)
+             .Add({});
+    m->oldest_slack_ = &Register(BuildGauge(), kOldestSlack,
+                                 "Working days left before the deadline of the oldest record held "
+                                 "and not yet published; negative when passed, NaN when none.",
+                                 r)
+                            .Add({});
+    m->oldest_slack_->Set(std::numeric_limits<double>::quiet_NaN());
+    m->calendar_last_year_ =
+        &Register(BuildGauge(), kCalendarLastYear,
+                  "The last year whose State Council holiday notice is loaded; 0 before loading.",
+                  r)
+             .Add({});
+    m->calendar_next_year_known_ =
+        &Register(BuildGauge(), kCalendarNextYearKnown,
+                  "1 when next year's State Council holiday notice is loaded, else 0.", r)
+             .Add({});
     m->commit_failures_ =
         &Register(BuildCounter(), kCommitFailures, "Offset commits that failed (retried).", r)
              .Add({});
@@ -401,6 +451,8 @@ void ServiceMetrics::Add(const BatchCounts& counts) {
   AddHistogram(*batch_records_, counts.batch_records);
   AddCount(feed_bytes_written_, counts.feed_bytes_written);
   AddHistogram(*end_to_end_latency_, counts.end_to_end_latency_seconds);
+  AddHistogram(*publication_latency_, counts.publication_latency_working_days);
+  for (size_t i = 0; i < kLatenessCount; ++i) AddCount(lateness_[i], counts.lateness[i]);
 }
 
 void ServiceMetrics::CountCommitFailure() { commit_failures_->Increment(); }
@@ -455,6 +507,16 @@ void ServiceMetrics::SetAssignedLocked() {
 void ServiceMetrics::SetStateFigures(uint64_t estimated_keys, uint64_t sst_bytes) {
   state_keys_->Set(static_cast<double>(estimated_keys));
   state_sst_bytes_->Set(static_cast<double>(sst_bytes));
+}
+
+void ServiceMetrics::SetDeadlineRisk(uint64_t at_risk, double oldest_slack_working_days) {
+  records_at_risk_->Set(static_cast<double>(at_risk));
+  oldest_slack_->Set(oldest_slack_working_days);
+}
+
+void ServiceMetrics::SetCalendarCoverage(int last_known_year, bool next_year_known) {
+  calendar_last_year_->Set(last_known_year);
+  calendar_next_year_known_->Set(next_year_known ? 1 : 0);
 }
 
 std::string ServiceMetrics::Serialize() const {

@@ -63,6 +63,17 @@ inline constexpr std::array<double, 18> kEndToEndLatencyBucketsSeconds = {
 // Records per flushed feed batch; batch.max_records defaults to 16384.
 inline constexpr std::array<double, 12> kBatchSizeBucketsRecords = {
     1, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 16384, 50000, 100000};
+// Working days from the decision date to publication. Latencies are whole days, so each bound is
+// one day up to the statutory 7 (and 8, the first late day); past that only the tail's shape
+// matters: a backlog published weeks late, or a source re-sending old decisions.
+inline constexpr std::array<double, 14> kPublicationLatencyBucketsWorkingDays = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 15, 20, 30, 60};
+
+// The size of BatchCounts::lateness, indexed by the value of Lateness
+// (pipeline/audit/audit_event.h: not_published, on_time, source_late, pipeline_late), which this
+// stage may not include. The labels of gongshi_deadline_records_total{lateness} follow
+// LatenessCode() for indexes 1 to 3.
+inline constexpr size_t kLatenessCount = 4;
 
 // A histogram kept by one thread without a lock, added to the shared one once per batch.
 template <const auto& kBounds>
@@ -102,6 +113,10 @@ struct BatchCounts {
   LocalHistogram<kBatchSizeBucketsRecords> batch_records;  // one sample per flushed feed batch
   uint64_t feed_bytes_written = 0;
   LocalHistogram<kEndToEndLatencyBucketsSeconds> end_to_end_latency_seconds;  // one per record
+  // Per published record: how late, and who is to blame. Index 0 (not published) is not a label
+  // of gongshi_deadline_records_total and is ignored by Add().
+  LocalHistogram<kPublicationLatencyBucketsWorkingDays> publication_latency_working_days;
+  std::array<uint64_t, kLatenessCount> lateness{};  // indexed by static_cast<size_t>(Lateness)
 
   // Counts a record that has reached its final outcome.
   void CountRecord(const Record& record) {
@@ -145,7 +160,7 @@ class ServiceMetrics {
   ServiceMetrics(const ServiceMetrics&) = delete;
   ServiceMetrics& operator=(const ServiceMetrics&) = delete;
 
-  // Adds one batch's counts. Lock-free apart from the two histograms (one short lock each).
+  // Adds one batch's counts. Lock-free apart from the histograms (one short lock each).
   void Add(const BatchCounts& counts);
 
   void CountCommitFailure();
@@ -163,6 +178,16 @@ class ServiceMetrics {
   // State-store figures, set by whoever polls RocksDB's properties (not per scrape: property
   // reads are not free).
   void SetStateFigures(uint64_t estimated_keys, uint64_t sst_bytes);
+
+  // Deadline figures over the records held and not yet published, set by whoever scans them.
+  // `oldest_slack_working_days` is the slack of the oldest such record (negative once its deadline
+  // has passed); pass NaN when nothing is held, which is also the value before the first call, so
+  // an empty backlog does not read as "0 days left".
+  void SetDeadlineRisk(uint64_t at_risk, double oldest_slack_working_days);
+  // The holiday calendar loaded: the last year with a State Council notice, and whether next
+  // year's is among them (the notice comes out in November or December; without it, deadlines
+  // that cross New Year are provisional).
+  void SetCalendarCoverage(int last_known_year, bool next_year_known);
 
   // Text exposition format 0.0.4 of every family, the process figures included.
   std::string Serialize() const;
@@ -193,11 +218,17 @@ class ServiceMetrics {
   prometheus::Histogram* batch_records_ = nullptr;
   prometheus::Counter* feed_bytes_written_ = nullptr;
   prometheus::Histogram* end_to_end_latency_ = nullptr;
+  prometheus::Histogram* publication_latency_ = nullptr;
+  std::array<prometheus::Counter*, kLatenessCount> lateness_{};  // kNotPublished stays null
   prometheus::Counter* commit_failures_ = nullptr;
   std::array<prometheus::Counter*, kWriteTargetCount> write_errors_{};
   prometheus::Gauge* state_keys_ = nullptr;
   prometheus::Gauge* state_sst_bytes_ = nullptr;
   prometheus::Gauge* assigned_partitions_ = nullptr;
+  prometheus::Gauge* records_at_risk_ = nullptr;
+  prometheus::Gauge* oldest_slack_ = nullptr;
+  prometheus::Gauge* calendar_last_year_ = nullptr;
+  prometheus::Gauge* calendar_next_year_known_ = nullptr;
   prometheus::Family<prometheus::Gauge>* consumer_lag_ = nullptr;
 
   std::mutex partitions_mutex_;

@@ -3,11 +3,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <stop_token>
 #include <thread>
 
+#include "pipeline/calendar/civil_date.h"
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/service/pipeline.h"
@@ -165,6 +167,14 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
 
   auto parts = OpenPipelineParts(config, summary.state_dir);
   if (!parts) return Fail(parts.error());
+  {
+    const int year = CivilFromDays(TodayInShanghai()).year;
+    (**metrics).SetCalendarCoverage(parts->calendar->LastKnownYear(),
+                                    parts->calendar->YearKnown(year + 1));
+    // Batches are published as they are polled: nothing waits unpublished between polls, so
+    // nothing is at risk (a schedule-driven feed, issue #4, will hold records and set this).
+    (**metrics).SetDeadlineRisk(0, std::numeric_limits<double>::quiet_NaN());
+  }
   Config pipeline_config = config;
   auto pipeline = Pipeline::Create(pipeline_config, *parts, config.service.out_dir);
   if (!pipeline) return Fail(pipeline.error());

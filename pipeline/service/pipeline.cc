@@ -304,11 +304,18 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
   StateStore::Transaction transaction;
   deduper_.Remember(batch, info.sequence, transaction);
   const int32_t today = Today(config_);
+  static_assert(kLatenessCount == static_cast<size_t>(Lateness::kPipelineLate) + 1);
   for (size_t i = 0; i < batch.records.size(); ++i) {
     const Record& record = batch.records[i];
     if (record.outcome == Outcome::kDuplicate) continue;  // nothing new to account for
-    transaction.PutAudit(AuditOf(record, today), record.identity, info.sequence,
-                         static_cast<uint32_t>(i));
+    const AuditEvent event = AuditOf(record, today);
+    // The 7-working-day deadline times publications; withdrawals have their own (Art. 48).
+    if (counts != nullptr &&
+        (record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated)) {
+      ++counts->lateness[static_cast<size_t>(event.lateness)];
+      counts->publication_latency_working_days.Observe(event.latency_working_days);
+    }
+    transaction.PutAudit(event, record.identity, info.sequence, static_cast<uint32_t>(i));
   }
   transaction.PutProgress(source_id, progress);
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {

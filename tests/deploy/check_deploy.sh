@@ -22,6 +22,16 @@ case "$check" in
     promtool check config "$deploy/prometheus/prometheus.yml"
     ;;
 
+  prometheus_alerts)
+    command -v promtool >/dev/null || { echo "promtool not found: run deploy/setup.sh" >&2; exit 1; }
+    promtool check rules "$deploy/prometheus/alerts.yml"
+    "$deploy_check" alerts "$deploy/prometheus/alerts.yml"
+    # The unit tests feed series to every alert and assert when it fires and when it must not
+    # (promtool finds alerts.yml relative to each test file).
+    promtool test rules "$deploy/prometheus/alerts_test.yml" \
+      "$deploy/prometheus/alerts_calendar_test.yml"
+    ;;
+
   metrics_exposition)
     command -v promtool >/dev/null || { echo "promtool not found: run deploy/setup.sh" >&2; exit 1; }
     "$deploy_check" exposition >"$scratch/metrics.txt"
@@ -34,7 +44,7 @@ case "$check" in
     ;;
 
   yaml)
-    "$deploy_check" yaml "$deploy/compose.yaml" "$deploy/prometheus/prometheus.yml" \
+    "$deploy_check" yaml "$deploy/compose.yaml" "$deploy"/prometheus/*.yml \
       "$deploy"/grafana/provisioning/*/*.yaml
     # Compose reads the dashboard mount and the Prometheus config relative to deploy/.
     for path in prometheus/prometheus.yml grafana/provisioning grafana/dashboards/gongshi.json; do

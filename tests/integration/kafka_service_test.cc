@@ -201,6 +201,11 @@ TEST_F(KafkaServiceTest, ConsumesEveryRecordOnceWithTheGeneratorsOutcomes) {
             static_cast<double>(summary.at("published")));
   EXPECT_EQ(Sample(metrics, "gongshi_records_total{outcome=\"rejected\"}"),
             static_cast<double>(summary.at("rejected")));
+  // Every publication is attributed; nothing waited inside the pipeline.
+  EXPECT_EQ(Sample(metrics, "gongshi_deadline_records_total{lateness=\"on_time\"}") +
+                Sample(metrics, "gongshi_deadline_records_total{lateness=\"source_late\"}"),
+            static_cast<double>(summary.at("published") + summary.at("updated")));
+  EXPECT_EQ(Sample(metrics, "gongshi_deadline_records_total{lateness=\"pipeline_late\"}"), 0);
   WriteFile(dir_ / "metrics.txt", metrics);
   if (std::system("command -v promtool >/dev/null") == 0) {
     EXPECT_EQ(

@@ -121,6 +121,58 @@ TEST(ServiceMetricsTest, AddedCountsShowInSerialize) {
   EXPECT_EQ(Sample(text, R"(gongshi_build_info{revision="abc123",version="0.1.0-test"})"), 1);
 }
 
+TEST(ServiceMetricsTest, DeadlineFiguresShowInSerialize) {
+  auto metrics = NewMetrics();
+  ASSERT_NE(metrics, nullptr);
+  std::string text = metrics->Serialize();
+  // Before anything is known: every attribution reads 0, so an increase() alert works from the
+  // start; the slack is NaN (nothing held), not 0 (due today).
+  for (const char* lateness : {"on_time", "source_late", "pipeline_late"}) {
+    EXPECT_EQ(
+        Sample(text, "gongshi_deadline_records_total{lateness=\"" + std::string(lateness) + "\"}"),
+        0)
+        << lateness;
+  }
+  EXPECT_EQ(text.find(R"(lateness="not_published")"), std::string::npos);
+  EXPECT_TRUE(std::isnan(Sample(text, "gongshi_oldest_unpublished_slack_workdays").value_or(0)));
+  EXPECT_EQ(Sample(text, "gongshi_records_at_risk"), 0);
+  EXPECT_EQ(Sample(text, "gongshi_calendar_next_year_known"), 0);
+
+  BatchCounts counts;
+  for (const double days : {0.0, 3.0, 7.0, 7.0, 8.0, 61.0}) {
+    counts.publication_latency_working_days.Observe(days);
+  }
+  counts.lateness = {5, 3, 2, 1};  // not_published, on_time, source_late, pipeline_late
+  metrics->Add(counts);
+  metrics->Add(counts);
+  metrics->SetDeadlineRisk(4, -1.5);
+  metrics->SetCalendarCoverage(2025, true);
+  text = metrics->Serialize();
+  EXPECT_EQ(Sample(text, "gongshi_publication_latency_workdays_count"), 12);
+  EXPECT_EQ(Sample(text, "gongshi_publication_latency_workdays_sum"), 172);
+  EXPECT_EQ(Sample(text, R"(gongshi_publication_latency_workdays_bucket{le="0"})"), 2);
+  EXPECT_EQ(Sample(text, R"(gongshi_publication_latency_workdays_bucket{le="6"})"), 4);
+  EXPECT_EQ(Sample(text, R"(gongshi_publication_latency_workdays_bucket{le="7"})"), 8);
+  EXPECT_EQ(Sample(text, R"(gongshi_publication_latency_workdays_bucket{le="8"})"), 10);
+  EXPECT_EQ(Sample(text, R"(gongshi_publication_latency_workdays_bucket{le="60"})"), 10);
+  EXPECT_EQ(Sample(text, R"(gongshi_publication_latency_workdays_bucket{le="+Inf"})"), 12);
+  EXPECT_EQ(Sample(text, R"(gongshi_deadline_records_total{lateness="on_time"})"), 6);
+  EXPECT_EQ(Sample(text, R"(gongshi_deadline_records_total{lateness="source_late"})"), 4);
+  EXPECT_EQ(Sample(text, R"(gongshi_deadline_records_total{lateness="pipeline_late"})"), 2);
+  EXPECT_EQ(text.find(R"(lateness="not_published")"), std::string::npos);
+  EXPECT_EQ(Sample(text, "gongshi_records_at_risk"), 4);  // a gauge: set, not added
+  EXPECT_EQ(Sample(text, "gongshi_oldest_unpublished_slack_workdays"), -1.5);
+  EXPECT_EQ(Sample(text, "gongshi_calendar_last_known_year"), 2025);
+  EXPECT_EQ(Sample(text, "gongshi_calendar_next_year_known"), 1);
+
+  metrics->SetDeadlineRisk(0, std::numeric_limits<double>::quiet_NaN());  // backlog drained
+  metrics->SetCalendarCoverage(2025, false);
+  text = metrics->Serialize();
+  EXPECT_EQ(Sample(text, "gongshi_records_at_risk"), 0);
+  EXPECT_TRUE(std::isnan(Sample(text, "gongshi_oldest_unpublished_slack_workdays").value_or(0)));
+  EXPECT_EQ(Sample(text, "gongshi_calendar_next_year_known"), 0);
+}
+
 TEST(ServiceMetricsTest, EveryRejectReasonIsALabelWithZeroAtStart) {
   auto metrics = NewMetrics();
   ASSERT_NE(metrics, nullptr);
@@ -244,7 +296,11 @@ TEST(ServiceMetricsTest, PromtoolAcceptsTheExposition) {
   BatchCounts counts;
   counts.CountFlush(BatchFlushCause::kCount, 16384, 1 << 20);
   counts.end_to_end_latency_seconds.Observe(1.5);
+  counts.publication_latency_working_days.Observe(9);
+  counts.lateness[3] = 1;
   metrics->Add(counts);
+  metrics->SetDeadlineRisk(2, -0.5);
+  metrics->SetCalendarCoverage(2025, false);
   const std::string text = metrics->Serialize();
   FILE* pipe = ::popen((*promtool + " check metrics").c_str(), "w");
   ASSERT_NE(pipe, nullptr);
