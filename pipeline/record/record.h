@@ -136,6 +136,21 @@ struct RecordBatch {
     bytes.clear();
     arena.Reset();
   }
+  // Forgets what the stages decided so the batch can run through them again (a sink failed):
+  // messages and positions stay; a message the source cut for size stays rejected.
+  void ResetOutcomes() {
+    for (Record& record : records) {
+      const SourcePosition position = record.position;
+      const std::string_view raw = record.raw;
+      const bool too_large = record.reject_reason == RejectReason::kRecordTooLarge;
+      const std::string_view detail = record.reject_detail;
+      record.Clear();
+      record.position = position;
+      record.raw = raw;
+      record.json = raw;  // padded: the source laid it out in `bytes`
+      if (too_large) record.Reject(RejectReason::kRecordTooLarge, -1, detail);
+    }
+  }
 };
 
 }  // namespace gongshi

@@ -3,20 +3,17 @@
 #include <chrono>
 #include <filesystem>
 
-#include <openssl/evp.h>
-
 #include "pipeline/sink/json_out.h"
 #include "pipeline/source/ndjson_source.h"
 
 namespace gongshi {
 namespace {
 
+// Recognises the same file at resume: the first 64 KiB, hashed.
 Digest128 HeadHash(std::string_view head) {
-  uint8_t digest[32];
-  unsigned int n = 0;
-  EVP_Digest(head.data(), head.size(), digest, &n, EVP_sha256(), nullptr);
+  const auto digest = Sha256(head);
   Digest128 out;
-  std::memcpy(out.data(), digest, out.size());
+  std::memcpy(out.data(), digest.data(), out.size());
   return out;
 }
 
@@ -26,11 +23,8 @@ std::string SourceId(const std::string& input) {
   if (input == "-") return "stdin";
   std::error_code error;
   const std::string absolute = std::filesystem::weakly_canonical(input, error).string();
-  uint8_t digest[32];
-  unsigned int n = 0;
-  const std::string key = "file:" + (error ? input : absolute);
-  EVP_Digest(key.data(), key.size(), digest, &n, EVP_sha256(), nullptr);
-  return "file:" + HexEncode(digest, 16);
+  const auto digest = Sha256("file:" + (error ? input : absolute));
+  return "file:" + HexEncode(digest.data(), 16);
 }
 
 void AppendCounts(std::string& out, std::string_view key, const std::vector<uint64_t>& counts,

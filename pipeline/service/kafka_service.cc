@@ -13,6 +13,7 @@
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/service/pipeline.h"
+#include "pipeline/sink/json_out.h"
 #include "pipeline/sink/kafka_producer.h"
 #include "pipeline/source/kafka_source.h"
 
@@ -46,13 +47,12 @@ bool IsConsumerOnlyProperty(std::string_view key) {
 void Log(const Config& config, std::string_view level, const std::string& message) {
   // Messages name partitions, offsets, counts and errors; never a record's content.
   if (config.service.log_format == "json") {
-    std::string line = "{\"level\":\"";
-    line.append(level).append("\",\"msg\":\"");
-    for (char c : message) {
-      if (c == '"' || c == '\\') line.push_back('\\');
-      line.push_back(c == '\n' ? ' ' : c);
-    }
-    line.append("\"}\n");
+    std::string line = "{";
+    AppendJsonKey(line, "level", true);
+    AppendJsonString(line, level);
+    AppendJsonKey(line, "msg");
+    AppendJsonString(line, message);
+    line.append("}\n");
     std::fputs(line.c_str(), stderr);
   } else {
     std::fprintf(stderr, "gongshi %.*s: %s\n", static_cast<int>(level.size()), level.data(),
@@ -259,11 +259,16 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       // A failing sink (disk full, broker down for the dead-letter topic) keeps this batch and
       // retries it with backoff; the partitions pause meanwhile, so memory does not grow.
       auto delay = std::chrono::milliseconds(100);
+      bool processed = false;
       for (;;) {
         auto done = (*pipeline)->ProcessBatch(pb.batch, info, source_id, *progress,
                                               to_dead_letter_topic, &counts);
-        if (done) break;
+        if (done) {
+          processed = true;
+          break;
+        }
         *progress = before;
+        counts = BatchCounts{};
         progress->next_offset = pb.end_offset;
         if (done.error().code() != ErrorCode::kUnavailable) {
           Log(config, "error", fmt::format("{}: {}", source_id, done.error().message()));
@@ -277,20 +282,13 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
         std::this_thread::sleep_for(delay);
         delay = std::min(delay * 2, std::chrono::milliseconds(30000));
         if (options.stop != nullptr && options.stop->load() != 0) break;
-        // The batch is re-run from parsing: the records are unchanged, only outcomes are redone.
-        for (Record& record : pb.batch.records) {
-          const bool too_large = record.reject_reason == RejectReason::kRecordTooLarge;
-          const std::string_view detail = record.reject_detail;
-          const SourcePosition position = record.position;
-          const std::string_view raw = record.raw;
-          record.Clear();
-          record.position = position;
-          record.raw = raw;
-          record.json = raw;
-          if (too_large) record.Reject(RejectReason::kRecordTooLarge, -1, detail);
-        }
+        // The batch is re-run from parsing: the messages are unchanged, the outcomes redone.
+        pb.batch.ResetOutcomes();
       }
       (void)(*source)->Resume((*source)->Assignment());
+      // Stopped while the sink was failing: the batch was never committed, so neither RocksDB
+      // nor Kafka moves past it; the next start reads it again.
+      if (!processed) break;
       // A poll ends at the record limit or at max_wait; the bytes were counted by ProcessBatch.
       counts.CountFlush(pb.batch.records.size() >= config.batch.max_records
                             ? BatchFlushCause::kCount

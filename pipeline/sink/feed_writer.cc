@@ -15,13 +15,6 @@
 namespace gongshi {
 namespace {
 
-std::array<uint8_t, 32> Sha256(std::string_view data) {
-  std::array<uint8_t, 32> out{};
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sha256(), nullptr);
-  return out;
-}
-
 // 0.01-yuan count back to a 万元 decimal without trailing zeros: 1500000 -> "1.5".
 void AppendWanYuan(std::string& out, int64_t cents) {
   AppendJsonInt(out, cents / 1'000'000);
@@ -59,6 +52,13 @@ std::string_view WithdrawReason(const Record& record) {
 }
 
 }  // namespace
+
+std::array<uint8_t, 32> Sha256(std::string_view data) {
+  std::array<uint8_t, 32> out{};
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sha256(), nullptr);
+  return out;
+}
 
 std::string MakeBatchId(std::string_view source_id, uint64_t generation, int32_t partition,
                         int64_t first_offset, int64_t end_offset, std::string_view policy_version,

@@ -29,6 +29,9 @@ struct BatchInfo {
   std::string schema_version;
 };
 
+// SHA-256 of `data` (feed files, manifests, batch ids, source ids).
+std::array<uint8_t, 32> Sha256(std::string_view data);
+
 // sha256(source id, generation, partition, offset range, policy and schema versions) in hex,
 // truncated to 128 bits: the same input range under the same policy always has the same id.
 std::string MakeBatchId(std::string_view source_id, uint64_t generation, int32_t partition,
