@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gongshi set-up on Debian 12: installs the missing Debian packages, builds, then
 #   deploy/setup.sh demo    runs `gongshi demo`
-#   deploy/setup.sh test    runs every test (what .ci/run and CI run)
+#   deploy/setup.sh test    runs every test, then again under ASan+UBSan (what .ci/run and CI run)
 #   deploy/setup.sh build   only builds
 # The build goes to build/release (override with GONGSHI_BUILD_DIR).
 set -euo pipefail
@@ -36,7 +36,18 @@ cmake --build "$build_dir" --parallel "$(nproc)"
 
 case "${1:-build}" in
   demo) shift; exec "$build_dir/pipeline/gongshi" demo "$@" ;;
-  test) exec ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 ;;
+  test)
+    ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900
+    # The same tests again under ASan+UBSan. Left out there: the 1M-record run (slow under ASan),
+    # the memory test (ASan's shadow memory is not the program's), and the deploy and browser
+    # checks (they look at the release binary and the HTML, not at memory safety).
+    asan_dir=${GONGSHI_ASAN_BUILD_DIR:-build/asan}
+    cmake -S . -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGONGSHI_SANITIZER=address \
+      -DGONGSHI_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$asan_dir" --parallel "$(nproc)"
+    exec ctest --test-dir "$asan_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 \
+      -LE 'large|deploy|browser' -E 'MemoryDoesNotGrowWithTheInput'
+    ;;
   build) ;;
   *) echo "usage: deploy/setup.sh demo|test|build" >&2; exit 2 ;;
 esac

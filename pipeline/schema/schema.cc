@@ -92,7 +92,7 @@ int RecordSchema::LookupKey(std::string_view key) const {
 int RecordSchema::EnumIndex(int field, std::string_view value) const {
   const FieldSpec& spec = fields_[field];
   std::string_view canonical = value;
-  if (auto alias = spec.enum_aliases.find(std::string(value)); alias != spec.enum_aliases.end()) {
+  if (auto alias = spec.enum_aliases.find(value); alias != spec.enum_aliases.end()) {
     canonical = alias->second;
   }
   for (size_t i = 0; i < spec.enum_values.size(); ++i) {

@@ -33,6 +33,15 @@ enum class FieldFormat : uint8_t {
 enum class PersonalKind : uint8_t { kNone, kName, kNameIfNaturalPerson, kIdNumber, kIdType };
 std::string_view PersonalKindCode(PersonalKind kind);
 
+// A string-keyed map that looks up by string_view without building a std::string (the validator
+// looks up enum aliases and penalty terms for every record).
+struct TransparentStringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, TransparentStringHash, std::equal_to<>>;
+
 struct FieldSpec {
   std::string name;   // canonical snake_case
   std::string title;  // the standard's Chinese name
@@ -46,10 +55,10 @@ struct FieldSpec {
   bool publish = true;               // x-gongshi-publish: false keeps a side-channel field out
   uint32_t max_length_chars = 0;     // 0 = no limit
   std::vector<std::string> enum_values;  // canonical values (items.enum for multi-valued fields)
-  std::unordered_map<std::string, std::string> enum_aliases;  // input value -> canonical value
+  StringMap<std::string> enum_aliases;  // input value -> canonical value
   std::vector<std::string> enum_prefixes;  // e.g. "其他": "其他-xxx" is accepted as 其他
   // kPenaltyCategories: input term -> bit set over enum_values.
-  std::unordered_map<std::string, uint64_t> vocabulary;
+  StringMap<uint64_t> vocabulary;
   PersonalKind personal = PersonalKind::kNone;
   bool not_future = false;      // x-gongshi-not-future (dates)
   int not_before_field = -1;    // x-gongshi-not-before (dates): this field >= that one
@@ -102,15 +111,11 @@ class RecordSchema {
   static Result<RecordSchema> LoadFile(const std::string& path);
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   RecordKind kind_ = RecordKind::kUnknown;
   std::string version_;
   std::string path_;
   std::vector<FieldSpec> fields_;
-  std::unordered_map<std::string, int, StringHash, std::equal_to<>> by_key_;
+  StringMap<int> by_key_;
   std::vector<ConditionalRule> rules_;
   std::vector<int> identity_;
   int withdraw_field_ = -1;

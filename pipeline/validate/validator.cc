@@ -211,11 +211,13 @@ bool Validator::CheckField(const RecordSchema& schema, int index, Record& record
       auto take = [&](size_t end) -> bool {
         const std::string_view term = Trim(value.substr(start, end - start));
         if (term.empty()) return true;
-        auto it = spec.vocabulary.find(std::string(term));
+        auto it = spec.vocabulary.find(term);
         if (it == spec.vocabulary.end()) {
           // 其他-<specific kind> is 其他.
           if (term.substr(0, 6) == "其他") {
-            mask |= spec.vocabulary.at("其他");
+            const auto other = spec.vocabulary.find(std::string_view("其他"));
+            if (other == spec.vocabulary.end()) return false;
+            mask |= other->second;
             return true;
           }
           return false;
