@@ -235,7 +235,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       std::chrono::milliseconds(std::min<uint64_t>(config.kafka.max_wait_ms, 500));
   while (options.stop == nullptr || options.stop->load() == 0) {
     health.Beat();
-    batches.clear();
+    // Poll refills `batches` in place: the batches' buffers keep their capacity between polls.
     if (auto polled =
             (*source)->Poll(poll_wait, config.batch.max_records, config.batch.max_bytes, batches);
         !polled) {

@@ -116,6 +116,7 @@ struct PendingMessage {
   int64_t offset;
   std::string bytes;  // at most max_record_bytes
   size_t full_size;
+  int64_t timestamp_ms = 0;  // the message timestamp (broker append or create time)
 };
 
 struct PartitionState {
@@ -141,6 +142,7 @@ struct Staged {
   size_t size;
   size_t full_size;
   int64_t offset;
+  int64_t timestamp_ms;
 };
 
 struct Slot {
@@ -204,7 +206,7 @@ class KafkaSource::Impl {
   Slot& SlotFor(PartitionState& state);
   // Appends a message's bytes to its partition's batch.
   void Stage(PartitionState& state, const char* data, size_t size, size_t full_size,
-             int64_t offset);
+             int64_t timestamp_ms, int64_t offset);
   void Accept(const rd_kafka_message_t& message);
   void DrainPending(size_t max_records, size_t max_bytes);
   void Finish(std::vector<PartitionBatch>& out);
@@ -524,13 +526,13 @@ Slot& KafkaSource::Impl::SlotFor(PartitionState& state) {
 }
 
 void KafkaSource::Impl::Stage(PartitionState& state, const char* data, size_t size,
-                              size_t full_size, int64_t offset) {
+                              size_t full_size, int64_t timestamp_ms, int64_t offset) {
   Slot& slot = SlotFor(state);
   std::vector<char>& bytes = (*out_)[static_cast<size_t>(state.slot)].batch.bytes;
   const size_t at = bytes.size();
   bytes.insert(bytes.end(), data, data + size);
   bytes.insert(bytes.end(), kPadding, ' ');
-  slot.staged.push_back({at, size, full_size, offset});
+  slot.staged.push_back({at, size, full_size, offset, timestamp_ms});
   state.next_offset = offset + 1;
   records_ += 1;
   bytes_ += size;
@@ -546,14 +548,19 @@ void KafkaSource::Impl::Accept(const rd_kafka_message_t& message) {
   const size_t size = std::min(full_size, options_.max_record_bytes);
   const int64_t limit = LimitOf(*state);
   const bool past_limit = limit >= 0 && message.offset >= limit;
+  // The broker's append time (or the producer's create time): end-to-end latency and the
+  // audit's arrival day are measured from it.
+  rd_kafka_timestamp_type_t type;
+  const int64_t timestamp = rd_kafka_message_timestamp(&message, &type);
+  const int64_t timestamp_ms = type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : timestamp;
   if (past_limit || state->paused || state->held || !state->pending.empty()) {
-    state->pending.push_back({message.offset, std::string(data, size), full_size});
+    state->pending.push_back({message.offset, std::string(data, size), full_size, timestamp_ms});
     if (past_limit && !state->held) {
       if (auto ok = Update(*state, state->paused, true, "hold at limit"); !ok) Fatal(ok.error());
     }
     return;
   }
-  Stage(*state, data, size, full_size, message.offset);
+  Stage(*state, data, size, full_size, timestamp_ms, message.offset);
 }
 
 void KafkaSource::Impl::DrainPending(size_t max_records, size_t max_bytes) {
@@ -563,7 +570,8 @@ void KafkaSource::Impl::DrainPending(size_t max_records, size_t max_bytes) {
     while (!state->pending.empty() && records_ < max_records && bytes_ < max_bytes) {
       PendingMessage& message = state->pending.front();
       if (limit >= 0 && message.offset >= limit) break;
-      Stage(*state, message.bytes.data(), message.bytes.size(), message.full_size, message.offset);
+      Stage(*state, message.bytes.data(), message.bytes.size(), message.full_size,
+            message.timestamp_ms, message.offset);
       state->pending.pop_front();
     }
     if (state->pending.empty() && state->held) {
@@ -589,7 +597,8 @@ void KafkaSource::Impl::Finish(std::vector<PartitionBatch>& out) {
       const Staged& staged = slot.staged[j];
       Record& record = batch.records[j];
       record.Clear();
-      record.position = {slot.state->source_index, partition.tp.partition, staged.offset, 0};
+      record.position = {slot.state->source_index, partition.tp.partition, staged.offset, 0,
+                         staged.timestamp_ms};
       record.raw = std::string_view(batch.bytes.data() + staged.at, staged.size);
       record.json = record.raw;  // kPadding spaces follow in batch.bytes
       if (staged.full_size > staged.size) {

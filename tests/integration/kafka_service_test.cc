@@ -201,6 +201,8 @@ TEST_F(KafkaServiceTest, ConsumesEveryRecordOnceWithTheGeneratorsOutcomes) {
             static_cast<double>(summary.at("published")));
   EXPECT_EQ(Sample(metrics, "gongshi_records_total{outcome=\"rejected\"}"),
             static_cast<double>(summary.at("rejected")));
+  // Every record's end-to-end latency is measured from its broker timestamp.
+  EXPECT_EQ(Sample(metrics, "gongshi_end_to_end_latency_seconds_count"), 6000);
   // Every publication is attributed; nothing waited inside the pipeline.
   EXPECT_EQ(Sample(metrics, "gongshi_deadline_records_total{lateness=\"on_time\"}") +
                 Sample(metrics, "gongshi_deadline_records_total{lateness=\"source_late\"}"),
