@@ -91,6 +91,7 @@ class Partitions : public PartitionListener {
               offsets.back() < 0 ? std::string("committed") : std::to_string(offsets.back())));
     }
     health_.SetReadiness(Readiness::kReady);
+    assigned_at_ = Clock::now();
     return offsets;
   }
 
@@ -126,6 +127,7 @@ class Partitions : public PartitionListener {
     return it == progress_.end() ? nullptr : &it->second;
   }
   bool empty() const { return progress_.empty(); }
+  Clock::time_point assigned_at() const { return assigned_at_; }
 
  private:
   void Forget(const TopicPartition& tp) {
@@ -141,6 +143,7 @@ class Partitions : public PartitionListener {
   ServiceHealth& health_;
   KafkaSource* source_ = nullptr;
   bool closing_ = false;
+  Clock::time_point assigned_at_{};
   std::map<std::string, SourceProgress> progress_;
 };
 
@@ -325,13 +328,18 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     if (now - last_lag > std::chrono::seconds(1)) {
       last_lag = now;
       int64_t total_lag = 0;
+      bool lag_known = true;
       for (const auto& [tp, lag] : (*source)->Lag()) {
         (**metrics).SetConsumerLag(tp.topic, tp.partition, lag);
+        if (lag < 0) lag_known = false;  // no fetch answered yet for this partition
         total_lag += lag > 0 ? lag : 0;
       }
       (**metrics).SetStateFigures(parts->store->ApproximateRecordCount(), 0);
-      if (options.exit_when_idle_ms > 0 && !partitions.empty() && total_lag == 0 &&
-          now - last_message > std::chrono::milliseconds(options.exit_when_idle_ms)) {
+      // Caught up means every assigned partition's lag is known and zero, and nothing arrived
+      // (nor was assigned) for the idle time: a fresh assignment has not fetched yet.
+      const auto quiet_since = std::max(last_message, partitions.assigned_at());
+      if (options.exit_when_idle_ms > 0 && !partitions.empty() && lag_known && total_lag == 0 &&
+          now - quiet_since > std::chrono::milliseconds(options.exit_when_idle_ms)) {
         break;
       }
     }
