@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/calendar/civil_date.h"
+#include "pipeline/record/json_out.h"
 #include "pipeline/record/reject_reason.h"
 
 namespace gongshi {
@@ -149,23 +150,7 @@ std::string FormatLatency(double value) {
 // ---- JSON ----
 
 void JsonString(std::string_view text, std::string& out) {
-  out += '"';
-  for (char c : ValidUtf8(text)) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
+  AppendJsonString(out, ValidUtf8(text));  // names from a reject may not be valid UTF-8
 }
 
 void JsonNumber(std::optional<double> value, std::string& out) {

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "pipeline/sink/json_out.h"
+#include "pipeline/record/json_out.h"
 #include "pipeline/source/ndjson_source.h"
 
 namespace gongshi {

@@ -13,7 +13,7 @@
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/service/pipeline.h"
-#include "pipeline/sink/json_out.h"
+#include "pipeline/record/json_out.h"
 #include "pipeline/sink/kafka_producer.h"
 #include "pipeline/source/kafka_source.h"
 

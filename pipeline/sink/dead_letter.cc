@@ -7,7 +7,7 @@
 
 #include "pipeline/calendar/civil_date.h"
 #include "pipeline/sink/atomic_file.h"
-#include "pipeline/sink/json_out.h"
+#include "pipeline/record/json_out.h"
 
 namespace gongshi {
 namespace {

@@ -1,5 +1,6 @@
-// Small helpers for writing JSON text into a reused std::string. The sinks emit flat objects of
-// strings and numbers; a serialiser library would add a DOM copy per record for no gain.
+// Small helpers for writing JSON text into a reused std::string. The sinks and the audit report
+// emit flat objects of strings and numbers; a serialiser library would add a DOM copy per record
+// for no gain.
 #pragma once
 
 #include <cstdint>
