@@ -359,10 +359,14 @@ int DemoCommand(const std::string& out, uint64_t count, uint64_t seed, bool keep
   std::printf("gongshi demo: personal-data scan of every output file: ");
   std::fflush(stdout);
   if (int rc = ScanCommand(out); rc != 0) return rc;
+  std::fflush(stdout);
+  if (int rc = AuditCommand(out + "/state", "", "", "html", out + "/audit.html"); rc != 0) {
+    return rc;
+  }
   std::printf(
       "gongshi demo: feeds in %s/feeds/{license,penalty}/, dead-letter in %s/dlq/ and topic %s, "
-      "withheld ledger in %s/withheld/, state in %s/state\n",
-      out.c_str(), out.c_str(), dead_letter_topic.c_str(), out.c_str(), out.c_str());
+      "withheld ledger in %s/withheld/, state in %s/state, audit report %s/audit.html\n",
+      out.c_str(), out.c_str(), dead_letter_topic.c_str(), out.c_str(), out.c_str(), out.c_str());
   return 0;
 }
 
