@@ -12,8 +12,8 @@
 #include "pipeline/calendar/civil_date.h"
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/metrics.h"
-#include "pipeline/service/pipeline.h"
 #include "pipeline/record/json_out.h"
+#include "pipeline/service/pipeline.h"
 #include "pipeline/sink/kafka_producer.h"
 #include "pipeline/source/kafka_source.h"
 
@@ -297,23 +297,17 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
                             ? BatchFlushCause::kCount
                             : BatchFlushCause::kAge,
                         pb.batch.records.size(), 0);
+      // The batch became durable just now: one clock reading serves all its records.
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
       for (const Record& record : pb.batch.records) {
-        ++summary.counts.outcomes[static_cast<size_t>(record.outcome)];
-        if (record.outcome == Outcome::kRejected) {
-          ++summary.counts.reject_reasons[static_cast<size_t>(record.reject_reason)];
-        } else if (record.outcome == Outcome::kWithheld) {
-          ++summary.counts.withhold_reasons[static_cast<size_t>(record.withhold_reason)];
-        }
         if (record.position.timestamp_ms > 0) {
-          const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
           counts.end_to_end_latency_seconds.Observe(
               static_cast<double>(now_ms - record.position.timestamp_ms) / 1000.0);
         }
       }
-      for (size_t i = 0; i < 4; ++i) summary.counts.redactions[i] += counts.redactions[i];
-      ++summary.counts.batches;
+      summary.counts.Add(counts);
       (**metrics).Add(counts);
       // Kafka learns of the progress only now: the feed files and the RocksDB state are durable.
       if (auto committed = (*source)->Commit({{pb.tp, pb.end_offset}}); !committed) {

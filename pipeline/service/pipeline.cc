@@ -45,6 +45,20 @@ uint64_t RunCounts::read() const {
   return total;
 }
 
+void RunCounts::Add(const BatchCounts& counts) {
+  static_assert(std::tuple_size_v<decltype(counts.outcomes)> ==
+                std::tuple_size_v<decltype(outcomes)>);
+  for (size_t i = 0; i < outcomes.size(); ++i) outcomes[i] += counts.outcomes[i];
+  for (size_t i = 0; i < counts.rejects.size() && i < reject_reasons.size(); ++i) {
+    reject_reasons[i] += counts.rejects[i];
+  }
+  for (size_t i = 0; i < counts.withheld.size() && i < withhold_reasons.size(); ++i) {
+    withhold_reasons[i] += counts.withheld[i];
+  }
+  for (size_t i = 0; i < redactions.size(); ++i) redactions[i] += counts.redactions[i];
+  ++batches;
+}
+
 Result<std::string> ResolveHmacKey(const StateConfig& config, const std::string& state_dir,
                                    bool& generated) {
   generated = false;

@@ -50,6 +50,8 @@ struct RunCounts {
   std::array<uint64_t, 4> redactions{};  // id_number, mobile, bank_card, email
   uint64_t batches = 0;
   uint64_t read() const;
+  // Adds one batch's figures (as ProcessBatch reported them for the metrics).
+  void Add(const BatchCounts& counts);
 };
 
 class Pipeline {

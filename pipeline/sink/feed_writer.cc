@@ -9,11 +9,18 @@
 #include <simdjson.h>
 
 #include "pipeline/calendar/civil_date.h"
-#include "pipeline/sink/atomic_file.h"
 #include "pipeline/record/json_out.h"
+#include "pipeline/sink/atomic_file.h"
 
 namespace gongshi {
 namespace {
+
+// "YYYY-MM-DD" as a JSON string, without a temporary.
+void AppendJsonDate(std::string& out, int32_t day) {
+  char date[10];
+  FormatDateTo(day, date);
+  AppendJsonString(out, std::string_view(date, sizeof(date)));
+}
 
 // 0.01-yuan count back to a 万元 decimal without trailing zeros: 1500000 -> "1.5".
 void AppendWanYuan(std::string& out, int64_t cents) {
@@ -84,15 +91,15 @@ Status FeedWriter::Prepare() {
 
 void FeedWriter::AppendLine(const Record& record, std::string& out) const {
   const RecordSchema& schema = schemas_.For(record.kind);
-  const std::string id = HexEncode(record.identity);
+  const bool withdrawal = record.outcome == Outcome::kWithdrawn;
   out.push_back('{');
-  if (record.outcome == Outcome::kWithdrawn) {
-    AppendJsonKey(out, "op", true);
-    AppendJsonString(out, "withdraw");
-    AppendJsonKey(out, "kind");
-    AppendJsonString(out, RecordKindName(record.kind));
-    AppendJsonKey(out, "record_id");
-    AppendJsonString(out, id);
+  AppendJsonKey(out, "op", true);
+  AppendJsonString(out, withdrawal ? "withdraw" : "upsert");
+  AppendJsonKey(out, "kind");
+  AppendJsonString(out, RecordKindName(record.kind));
+  AppendJsonKey(out, "record_id");
+  AppendJsonString(out, HexEncode(record.identity));
+  if (withdrawal) {
     AppendJsonKey(out, "reason");
     AppendJsonString(out, WithdrawReason(record));
     // Enough for a site to find the published record by its natural key, and nothing personal.
@@ -102,9 +109,7 @@ void FeedWriter::AppendLine(const Record& record, std::string& out) const {
       if (f < 0 || !record.present.test(f)) continue;
       AppendJsonKey(out, name);
       if (schema.field(f).format == FieldFormat::kDate) {
-        char date[10];
-        FormatDateTo(static_cast<int32_t>(record.values[f]), date);
-        AppendJsonString(out, std::string_view(date, 10));
+        AppendJsonDate(out, static_cast<int32_t>(record.values[f]));
       } else {
         AppendJsonString(out, record.fields[f]);
       }
@@ -112,19 +117,11 @@ void FeedWriter::AppendLine(const Record& record, std::string& out) const {
     out.append("}\n");
     return;
   }
-  AppendJsonKey(out, "op", true);
-  AppendJsonString(out, "upsert");
-  AppendJsonKey(out, "kind");
-  AppendJsonString(out, RecordKindName(record.kind));
-  AppendJsonKey(out, "record_id");
-  AppendJsonString(out, id);
   AppendJsonKey(out, "change");
   AppendJsonString(out, record.outcome == Outcome::kUpdated ? "update" : "new");
   if (record.deadline_day != 0) {
-    char date[10];
-    FormatDateTo(record.deadline_day, date);
     AppendJsonKey(out, "deadline");
-    AppendJsonString(out, std::string_view(date, 10));
+    AppendJsonDate(out, record.deadline_day);
     if (record.deadline_provisional) {
       AppendJsonKey(out, "deadline_provisional");
       out.append("true");
@@ -135,12 +132,7 @@ void FeedWriter::AppendLine(const Record& record, std::string& out) const {
     const FieldSpec& spec = schema.field(i);
     AppendJsonKey(out, spec.name);
     switch (spec.format) {
-      case FieldFormat::kDate: {
-        char date[10];
-        FormatDateTo(static_cast<int32_t>(record.values[i]), date);
-        AppendJsonString(out, std::string_view(date, 10));
-        break;
-      }
+      case FieldFormat::kDate: AppendJsonDate(out, static_cast<int32_t>(record.values[i])); break;
       case FieldFormat::kMoneyWanYuan:
         out.push_back('"');
         AppendWanYuan(out, record.values[i]);
