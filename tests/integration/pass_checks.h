@@ -224,4 +224,32 @@ inline void ExpectCountsMatch(const std::map<std::string, uint64_t>& summary,
   }
 }
 
+// Issue 2's acceptance checks on one pass over `count` generated records in `dir`: every reject
+// reason is in the input, the run succeeds, its counts match the generator, every reason reaches
+// the dead-letter with its count, and no ID, mobile or card number is left in clear.
+struct AcceptedPass {
+  Expected expected;
+  ProcessResult result;
+  std::map<std::string, uint64_t> summary;
+};
+
+inline AcceptedPass RunAcceptedPass(const TempDir& dir, uint64_t count, uint64_t seed,
+                                    uint64_t max_records = 2000) {
+  AcceptedPass pass;
+  pass.expected = Generate(dir / "in.ndjson", count, seed);
+  EXPECT_EQ(pass.expected.reasons.size(), AllRejectReasons().size())
+      << "every reason the generator knows how to make is in this input";
+  pass.result = RunPass(dir, dir / "in.ndjson", dir / "out", WriteConfig(dir, "", max_records));
+  EXPECT_EQ(pass.result.exit_code, 0) << pass.result.err;
+  pass.summary = ParseSummary(pass.result.out);
+  if (pass.result.exit_code != 0) return pass;
+  ExpectCountsMatch(pass.summary, pass.expected);
+  EXPECT_EQ(DeadLetterReasons(dir / "out"), pass.expected.reasons);
+  const LeakCount leaks = ScanOutput(dir / "out");
+  EXPECT_EQ(leaks.id, 0u);
+  EXPECT_EQ(leaks.mobile, 0u);
+  EXPECT_EQ(leaks.card, 0u);
+  return pass;
+}
+
 }  // namespace gongshi::testing
