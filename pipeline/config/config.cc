@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "pipeline/batch/batcher.h"
+
 namespace gongshi {
 namespace {
 
@@ -200,11 +202,42 @@ Result<Config> LoadConfig(const std::string& path) {
     }
 
     const YAML::Node batch = Child(root, "batch");
-    GONGSHI_TRY(r.OnlyKeys(batch, "batch", {"max_records", "max_bytes"}));
+    GONGSHI_TRY(r.OnlyKeys(
+        batch, "batch",
+        {"max_records", "max_bytes", "max_age_ms", "schedule", "deadline_margin_working_days"}));
     GONGSHI_TRY(r.Unsigned(Child(batch, "max_records"), "batch.max_records", 1, 1 << 20,
                            config.batch.max_records));
     GONGSHI_TRY(r.Unsigned(Child(batch, "max_bytes"), "batch.max_bytes", 64 << 10, 1ull << 30,
                            config.batch.max_bytes));
+    GONGSHI_TRY(r.Unsigned(Child(batch, "max_age_ms"), "batch.max_age_ms", 0,
+                           31ull * 24 * 3600 * 1000, config.batch.max_age_ms));
+    if (const YAML::Node schedule = Child(batch, "schedule")) {
+      // One entry ("tue,fri 10:00") or a list of them.
+      std::vector<std::string> entries;
+      if (schedule.IsScalar()) {
+        entries.push_back(schedule.as<std::string>());
+      } else if (schedule.IsSequence()) {
+        for (const auto& entry : schedule) {
+          if (!entry.IsScalar()) {
+            return Fail(
+                r.Fail("batch.schedule", "expected strings like \"tue,fri 10:00\"").error());
+          }
+          entries.push_back(entry.as<std::string>());
+        }
+      } else {
+        return Fail(r.Fail("batch.schedule", "expected a string or a list of strings").error());
+      }
+      for (const std::string& entry : entries) {
+        if (auto slots = ParseScheduleEntry(entry); !slots) {
+          return Fail(r.Fail("batch.schedule", slots.error().message()).error());
+        }
+      }
+      config.batch.schedule = std::move(entries);
+    }
+    uint64_t margin = static_cast<uint64_t>(config.batch.deadline_margin_working_days);
+    GONGSHI_TRY(r.Unsigned(Child(batch, "deadline_margin_working_days"),
+                           "batch.deadline_margin_working_days", 0, 10, margin));
+    config.batch.deadline_margin_working_days = static_cast<int>(margin);
 
     const YAML::Node deadline = Child(root, "deadline");
     GONGSHI_TRY(r.OnlyKeys(deadline, "deadline",

@@ -56,6 +56,15 @@ struct RedactionConfig {
 struct BatchConfig {
   uint64_t max_records = 16384;      // batch.max_records: a feed batch holds at most this many
   uint64_t max_bytes = 32ull << 20;  // batch.max_bytes: ...and at most this many input bytes
+  // batch.max_age_ms: the service holds records until the oldest is this old. Default 0: what
+  // a poll returns is published at once (continuous flushing).
+  uint64_t max_age_ms = 0;
+  // batch.schedule: a schedule-driven feed publishes at these times (Asia/Shanghai), e.g.
+  // "tue,fri 10:00" or a list of such entries; records wait for the next slot.
+  std::vector<std::string> schedule;
+  // batch.deadline_margin_working_days: a held record is published at once when waiting for
+  // the next regular flush would leave fewer than this many working days before its deadline.
+  int deadline_margin_working_days = 1;
 };
 
 struct DeadlineConfig {

@@ -287,8 +287,8 @@ std::string_view BatchFlushCauseName(BatchFlushCause cause) {
     case BatchFlushCause::kCount: return "count";
     case BatchFlushCause::kBytes: return "bytes";
     case BatchFlushCause::kAge: return "age";
-    case BatchFlushCause::kShutdown: return "shutdown";
-    case BatchFlushCause::kRevoke: return "revoke";
+    case BatchFlushCause::kSchedule: return "schedule";
+    case BatchFlushCause::kDeadline: return "deadline";
   }
   return "count";
 }

@@ -34,8 +34,8 @@ namespace gongshi {
 
 // Why the batcher closed a feed batch: the label values of gongshi_batches_total{cause}. Named
 // BatchFlushCause, not FlushCause, so that the batch stage can own that shorter name.
-enum class BatchFlushCause : uint8_t { kCount, kBytes, kAge, kShutdown, kRevoke };
-inline constexpr size_t kBatchFlushCauseCount = static_cast<size_t>(BatchFlushCause::kRevoke) + 1;
+enum class BatchFlushCause : uint8_t { kCount, kBytes, kAge, kSchedule, kDeadline };
+inline constexpr size_t kBatchFlushCauseCount = static_cast<size_t>(BatchFlushCause::kDeadline) + 1;
 std::string_view BatchFlushCauseName(BatchFlushCause cause);  // "count", "bytes", "age", ...
 
 // What the free-text scanner masked: the label values of gongshi_redactions_total{kind}. Same

@@ -14,6 +14,7 @@
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/record/json_out.h"
 #include "pipeline/service/pipeline.h"
+#include "pipeline/service/publisher.h"
 #include "pipeline/sink/kafka_producer.h"
 #include "pipeline/source/kafka_source.h"
 
@@ -21,6 +22,12 @@ namespace gongshi {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string PartitionSourceId(const TopicPartition& tp) {
   return fmt::format("kafka:{}:{}", tp.topic, tp.partition);
@@ -68,6 +75,7 @@ class Partitions : public PartitionListener {
       : config_(config), store_(store), metrics_(metrics), health_(health) {}
 
   void set_source(KafkaSource* source) { source_ = source; }
+  void set_publisher(Publisher* publisher) { publisher_ = publisher; }
 
   Result<std::vector<int64_t>> Assigned(const std::vector<TopicPartition>& partitions) override {
     std::vector<int64_t> offsets;
@@ -98,8 +106,9 @@ class Partitions : public PartitionListener {
   void set_closing() { closing_ = true; }
 
   void Revoked(const std::vector<TopicPartition>& partitions) override {
-    // Every batch handed out was already processed and committed (the loop is synchronous), so
-    // releasing means committing the RocksDB offsets once more, in case the last commit failed.
+    // Every published batch is committed in RocksDB; what is held is not, and is dropped (its
+    // next owner reads it again). Releasing means committing the RocksDB offsets once more, in
+    // case the last commit failed.
     std::vector<std::pair<TopicPartition, int64_t>> commits;
     for (const TopicPartition& tp : partitions) {
       auto it = progress_.find(PartitionSourceId(tp));
@@ -131,6 +140,8 @@ class Partitions : public PartitionListener {
 
  private:
   void Forget(const TopicPartition& tp) {
+    // What is held for it was never committed: its next owner reads it again.
+    if (publisher_ != nullptr) publisher_->Drop(tp);
     progress_.erase(PartitionSourceId(tp));
     metrics_.RevokePartitions(tp.topic, std::span<const int32_t>(&tp.partition, 1));
     Log(config_, "info", fmt::format("released {}", PartitionSourceId(tp)));
@@ -142,6 +153,7 @@ class Partitions : public PartitionListener {
   ServiceMetrics& metrics_;
   ServiceHealth& health_;
   KafkaSource* source_ = nullptr;
+  Publisher* publisher_ = nullptr;
   bool closing_ = false;
   Clock::time_point assigned_at_{};
   std::map<std::string, SourceProgress> progress_;
@@ -174,8 +186,6 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     const int year = CivilFromDays(TodayInShanghai()).year;
     (**metrics).SetCalendarCoverage(parts->calendar->LastKnownYear(),
                                     parts->calendar->YearKnown(year + 1));
-    // Batches are published as they are polled: nothing waits unpublished between polls, so
-    // nothing is at risk (a schedule-driven feed, issue #4, will hold records and set this).
     (**metrics).SetDeadlineRisk(0, std::numeric_limits<double>::quiet_NaN());
   }
   Config pipeline_config = config;
@@ -231,93 +241,90 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     return any ? dead_letter_producer->Flush() : Ok();
   };
 
+  auto policy = MakeBatchPolicy(config.batch);
+  if (!policy) return Fail(policy.error());
+  Publisher publisher(
+      **pipeline, *parts->calendar, parts->calendar->RegionIndex(config.deadline.region),
+      std::move(*policy), [&](const TopicPartition& tp) { return partitions.Find(tp); },
+      to_dead_letter_topic);
+  partitions.set_publisher(&publisher);
+
+  // A partition's batch is durable and committed in RocksDB: count it, then tell Kafka.
+  auto published = [&](const TopicPartition& tp, int64_t end_offset, const RecordBatch& batch,
+                       BatchCounts& counts) {
+    // One clock reading serves all of the batch's records.
+    const int64_t now_ms = NowMs();
+    for (const Record& record : batch.records) {
+      if (record.position.timestamp_ms > 0) {
+        counts.end_to_end_latency_seconds.Observe(
+            static_cast<double>(now_ms - record.position.timestamp_ms) / 1000.0);
+      }
+    }
+    summary.counts.Add(counts);
+    (**metrics).Add(counts);
+    if (auto committed = (*source)->Commit({{tp, end_offset}}); !committed) {
+      (**metrics).CountCommitFailure();
+      Log(config, "warn",
+          fmt::format("{}: commit: {} (RocksDB holds the offset; the next assignment seeks there)",
+                      PartitionSourceId(tp), committed.error().message()));
+    }
+  };
+
   std::vector<PartitionBatch> batches;
   auto last_message = Clock::now();
   auto last_lag = Clock::now() - std::chrono::hours(1);
   const auto poll_wait =
       std::chrono::milliseconds(std::min<uint64_t>(config.kafka.max_wait_ms, 500));
+  bool paused = false;
+  uint64_t failed_attempts = 0;
   while (options.stop == nullptr || options.stop->load() == 0) {
     health.Beat();
+    // No partition's batch may outgrow batch.max_records: the poll takes what is still free.
+    const uint64_t room =
+        config.batch.max_records -
+        std::min<uint64_t>(config.batch.max_records - 1, publisher.max_partition_records());
     // Poll refills `batches` in place: the batches' buffers keep their capacity between polls.
-    if (auto polled =
-            (*source)->Poll(poll_wait, config.batch.max_records, config.batch.max_bytes, batches);
-        !polled) {
+    if (auto polled = (*source)->Poll(poll_wait, room, config.batch.max_bytes, batches); !polled) {
       Log(config, "error", "consumer: " + polled.error().message());
       return Fail(polled.error());
     }
+    const int64_t now_ms = NowMs();
     for (PartitionBatch& pb : batches) {
-      SourceProgress* progress = partitions.Find(pb.tp);
-      if (progress == nullptr) continue;  // revoked while we polled: the new owner reads it
+      if (partitions.Find(pb.tp) == nullptr) continue;  // revoked while we polled
       last_message = Clock::now();
-      const std::string source_id = PartitionSourceId(pb.tp);
-      BatchInfo info;
-      info.source_name = pb.tp.topic;
-      info.partition = pb.tp.partition;
-      info.generation = progress->generation;
-      info.first_offset = pb.first_offset;
-      info.end_offset = pb.end_offset;
-      const SourceProgress before = *progress;
-      progress->next_offset = pb.end_offset;
-      BatchCounts counts;
-      // A failing sink (disk full, broker down for the dead-letter topic) keeps this batch and
-      // retries it with backoff; the partitions pause meanwhile, so memory does not grow.
-      auto delay = std::chrono::milliseconds(100);
-      bool processed = false;
-      for (;;) {
-        auto done = (*pipeline)->ProcessBatch(pb.batch, info, source_id, *progress,
-                                              to_dead_letter_topic, &counts);
-        if (done) {
-          processed = true;
-          break;
-        }
-        *progress = before;
-        counts = BatchCounts{};
-        progress->next_offset = pb.end_offset;
-        if (done.error().code() != ErrorCode::kUnavailable) {
-          Log(config, "error", fmt::format("{}: {}", source_id, done.error().message()));
-          return Fail(done.error());
-        }
-        (**metrics).CountWriteError(WriteTarget::kFeed);
-        Log(config, "warn",
-            fmt::format("{}: {}; retrying in {} ms", source_id, done.error().message(),
-                        delay.count()));
-        (void)(*source)->Pause((*source)->Assignment());
-        std::this_thread::sleep_for(delay);
-        delay = std::min(delay * 2, std::chrono::milliseconds(30000));
-        if (options.stop != nullptr && options.stop->load() != 0) break;
-        // The batch is re-run from parsing: the messages are unchanged, the outcomes redone.
-        pb.batch.ResetOutcomes();
-      }
-      (void)(*source)->Resume((*source)->Assignment());
-      // Stopped while the sink was failing: the batch was never committed, so neither RocksDB
-      // nor Kafka moves past it; the next start reads it again.
-      if (!processed) break;
-      // A poll ends at the record limit or at max_wait; the bytes were counted by ProcessBatch.
-      counts.CountFlush(pb.batch.records.size() >= config.batch.max_records
-                            ? BatchFlushCause::kCount
-                            : BatchFlushCause::kAge,
-                        pb.batch.records.size(), 0);
-      // The batch became durable just now: one clock reading serves all its records.
-      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-      for (const Record& record : pb.batch.records) {
-        if (record.position.timestamp_ms > 0) {
-          counts.end_to_end_latency_seconds.Observe(
-              static_cast<double>(now_ms - record.position.timestamp_ms) / 1000.0);
-        }
-      }
-      summary.counts.Add(counts);
-      (**metrics).Add(counts);
-      // Kafka learns of the progress only now: the feed files and the RocksDB state are durable.
-      if (auto committed = (*source)->Commit({{pb.tp, pb.end_offset}}); !committed) {
-        (**metrics).CountCommitFailure();
-        Log(config, "warn",
-            fmt::format("{}: commit: {} (RocksDB holds the offset; the next "
-                        "assignment seeks there)",
-                        source_id, committed.error().message()));
+      if (auto offered = publisher.Offer(pb, now_ms, published); !offered) {
+        Log(config, "error", fmt::format("{}: {}", pb.tp.ToString(), offered.error().message()));
+        return Fail(offered.error());
       }
     }
+    if (auto done = publisher.PublishDue(now_ms, published); !done) {
+      Log(config, "error", done.error().message());
+      return Fail(done.error());
+    }
+    // A failing sink (disk full, the dead-letter topic's broker down) keeps its batches held and
+    // retries them with backoff; the partitions pause meanwhile, so memory does not grow, and
+    // the consumer keeps polling so the group still hears from it.
+    if (publisher.failed_attempts() != failed_attempts) {
+      for (; failed_attempts < publisher.failed_attempts(); ++failed_attempts) {
+        (**metrics).CountWriteError(WriteTarget::kFeed);
+      }
+      Log(config, "warn",
+          fmt::format("sink: {}; {} record(s) held, retrying with backoff", publisher.last_error(),
+                      publisher.held_records()));
+    }
+    if (publisher.failing() != paused) {
+      paused = publisher.failing();
+      if (paused) {
+        (void)(*source)->Pause((*source)->Assignment());
+      } else {
+        (void)(*source)->Resume((*source)->Assignment());
+        Log(config, "info", "sink: recovered; consuming again");
+      }
+    }
+    const DeadlineRisk risk = publisher.Risk(now_ms);
+    (**metrics).SetDeadlineRisk(risk.at_risk, risk.oldest_slack_working_days
+                                                  ? *risk.oldest_slack_working_days
+                                                  : std::numeric_limits<double>::quiet_NaN());
     const auto now = Clock::now();
     if (now - last_lag > std::chrono::seconds(1)) {
       last_lag = now;
@@ -333,6 +340,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       // (nor was assigned) for the idle time: a fresh assignment has not fetched yet.
       const auto quiet_since = std::max(last_message, partitions.assigned_at());
       if (options.exit_when_idle_ms > 0 && !partitions.empty() && lag_known && total_lag == 0 &&
+          publisher.held_records() == 0 &&
           now - quiet_since > std::chrono::milliseconds(options.exit_when_idle_ms)) {
         break;
       }
@@ -352,6 +360,13 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       std::_Exit(1);
     }
   });
+  if (const uint64_t held = publisher.DropAll(); held > 0) {
+    // Not committed anywhere: the next start (or the partitions' next owner) reads them again.
+    Log(config, "info",
+        fmt::format("stopping: {} held record(s) not published yet; they are "
+                    "read again from the committed offsets",
+                    held));
+  }
   Log(config, "info", "stopping: closing the consumer");
   partitions.set_closing();
   (*source)->Close();

@@ -195,6 +195,21 @@ void Pipeline::AssignDeadlines(RecordBatch& batch) const {
   }
 }
 
+int32_t Pipeline::TodayFor(const BatchInfo& info) const {
+  if (!config_.today.empty() || info.published_ms == 0) return Today(config_);
+  return static_cast<int32_t>((info.published_ms / 1000 + 8 * 3600) / 86400);
+}
+
+void Pipeline::ProbeDeadlines(RecordBatch& batch, std::vector<int32_t>& deadline_days) {
+  parser_.Process(batch);
+  validator_.Process(batch);
+  AssignDeadlines(batch);
+  for (const Record& record : batch.records) {
+    if (record.pending()) deadline_days.push_back(record.deadline_day);
+  }
+  batch.ResetOutcomes();
+}
+
 AuditEvent Pipeline::AuditOf(const Record& record, int32_t today) const {
   AuditEvent event;
   event.kind = record.kind;
@@ -276,6 +291,9 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
   }
   // This order is the delivery guarantee: files first (durable), then the state that says they
   // were written. The reverse would lose a batch in a crash between the two.
+  if (sink_fault_) {
+    if (auto up = sink_fault_(); !up) return up;
+  }
   DurableFileSet files;
   FeedWriteStats feed_stats;
   if (auto written = feeds_.Write(batch, info, chains, files, feed_stats); !written) return written;
@@ -317,7 +335,7 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
 
   StateStore::Transaction transaction;
   deduper_.Remember(batch, info.sequence, transaction);
-  const int32_t today = Today(config_);
+  const int32_t today = TodayFor(info);
   static_assert(kLatenessCount == static_cast<size_t>(Lateness::kPipelineLate) + 1);
   for (size_t i = 0; i < batch.records.size(); ++i) {
     const Record& record = batch.records[i];

@@ -71,6 +71,15 @@ class Pipeline {
                       const std::function<Status(const RecordBatch&)>& before_commit = {},
                       BatchCounts* counts = nullptr);
 
+  // Parses and validates `batch` to learn the publication deadlines of the records that will be
+  // published (appended to `deadline_days`), then forgets the outcomes so the batch can be
+  // processed later. For a service that holds records until their batch is due.
+  void ProbeDeadlines(RecordBatch& batch, std::vector<int32_t>& deadline_days);
+
+  // Test-only: consulted before a batch's files are written; an error (kUnavailable: the sink is
+  // down) fails the batch there, as a failing disk or site would. Empty: no fault.
+  void set_sink_fault(std::function<Status()> fault) { sink_fault_ = std::move(fault); }
+
   const Config& config() const { return config_; }
   // The dead-letter message of a rejected record (names the field, never its value).
   std::string DeadLetterMessage(const Record& record) const { return dead_letter_.Message(record); }
@@ -79,6 +88,8 @@ class Pipeline {
   Pipeline(const Config& config, PipelineParts& parts, const std::string& out_dir,
            std::unique_ptr<Redactor> redactor, OriginalBytes original);
   void AssignDeadlines(RecordBatch& batch) const;
+  // The commit day: config.today when set, else the batch's publication time in Shanghai.
+  int32_t TodayFor(const BatchInfo& info) const;
   // The ledger entry of a record whose outcome is final; `today` is the commit day.
   AuditEvent AuditOf(const Record& record, int32_t today) const;
 
@@ -96,6 +107,7 @@ class Pipeline {
   std::array<int, 3> authority_name_field_{-1, -1, -1};
   int batches_in_this_process_ = 0;
   int kill_after_files_batch_ = -1;  // test-only fault injection, see pipeline.cc
+  std::function<Status()> sink_fault_;
 };
 
 }  // namespace gongshi

@@ -38,10 +38,13 @@ void AppendWanYuan(std::string& out, int64_t cents) {
   out.append(digits, static_cast<size_t>(last + 1));
 }
 
-std::string UtcTimestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+std::string UtcTimestamp(int64_t unix_ms) {
+  if (unix_ms == 0) {
+    unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  }
+  const int64_t seconds = unix_ms / 1000;
   const int32_t day = static_cast<int32_t>(seconds / 86400);
   const int64_t rest = seconds % 86400;
   return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDate(day), rest / 3600, rest / 60 % 60,
@@ -229,7 +232,7 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
     AppendJsonString(manifest_, chain.sequence == 0 ? std::string(64, '0')
                                                     : HexEncode(chain.manifest_sha256.data(), 32));
     AppendJsonKey(manifest_, "created_at");
-    AppendJsonString(manifest_, UtcTimestamp());
+    AppendJsonString(manifest_, UtcTimestamp(info.published_ms));
     manifest_.append("}\n");
     if (auto written = files.Stage(dir + "/" + stem + ".manifest.json", manifest_); !written) {
       return written;

@@ -33,7 +33,12 @@ redaction:
   fields: {subject_id_no: drop, legal_rep_name: mask_name}
   free_text: {emails: false}
   withhold: {warning_only: false, confidential_markers: [保密]}
-batch: {max_records: 100, max_bytes: 1048576}
+batch:
+  max_records: 100
+  max_bytes: 1048576
+  max_age_ms: 60000
+  schedule: ["tue,fri 10:00", "sat 09:30"]
+  deadline_margin_working_days: 2
 deadline: {publication_working_days: 5, region: guangxi}
 dead_letter: {original: omit}
 )");
@@ -47,6 +52,16 @@ dead_letter: {original: omit}
   EXPECT_EQ(config->redaction.confidential_markers, std::vector<std::string>{"保密"});
   EXPECT_EQ(config->deadline.region, "guangxi");
   EXPECT_EQ(config->dead_letter.original, "omit");
+  EXPECT_EQ(config->batch.max_age_ms, 60000u);
+  EXPECT_EQ(config->batch.schedule, (std::vector<std::string>{"tue,fri 10:00", "sat 09:30"}));
+  EXPECT_EQ(config->batch.deadline_margin_working_days, 2);
+}
+
+TEST(ConfigTest, OneScheduleEntryNeedsNoList) {
+  auto config = Load("batch: {schedule: \"weekdays 17:00\"}\n");
+  ASSERT_TRUE(config) << config.error().ToString();
+  EXPECT_EQ(config->batch.schedule, std::vector<std::string>{"weekdays 17:00"});
+  EXPECT_EQ(config->batch.max_age_ms, 0u) << "continuous by default";
 }
 
 struct Mistake {
@@ -80,7 +95,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Mistake{"deadline: {publication_working_days: 0}",
                               "publication_working_days"},
                       Mistake{"unknown_section: 1", "unknown key"},
-                      Mistake{"batch: [1, 2", "not valid YAML"}));
+                      Mistake{"batch: [1, 2", "not valid YAML"},
+                      Mistake{"batch: {schedule: \"tue 25:00\"}", "batch.schedule"},
+                      Mistake{"batch: {schedule: [\"tuesday 10:00\"]}", "unknown day 'tuesday'"},
+                      Mistake{"batch: {schedule: {tue: 10}}", "batch.schedule"},
+                      Mistake{"batch: {deadline_margin_working_days: 11}",
+                              "batch.deadline_margin_working_days"}));
 
 TEST(ConfigTest, MissingFileIsNamed) {
   auto config = LoadConfig("/nonexistent/gongshi.yaml");

@@ -100,7 +100,7 @@ TEST(ServiceMetricsTest, AddedCountsShowInSerialize) {
   EXPECT_EQ(Sample(text, R"(gongshi_redactions_total{kind="email"})"), 0);
   EXPECT_EQ(Sample(text, "gongshi_provisional_deadline_records_total"), 2);
   EXPECT_EQ(Sample(text, R"(gongshi_batches_total{cause="age"})"), 2);
-  EXPECT_EQ(Sample(text, R"(gongshi_batches_total{cause="revoke"})"), 0);
+  EXPECT_EQ(Sample(text, R"(gongshi_batches_total{cause="deadline"})"), 0);
   EXPECT_EQ(Sample(text, "gongshi_batch_size_records_count"), 2);
   EXPECT_EQ(Sample(text, "gongshi_batch_size_records_sum"), 12);
   EXPECT_EQ(Sample(text, R"(gongshi_batch_size_records_bucket{le="1"})"), 0);
@@ -186,7 +186,7 @@ TEST(ServiceMetricsTest, EveryRejectReasonIsALabelWithZeroAtStart) {
   // kNone and kPending are states, not outcomes: no label for them.
   EXPECT_EQ(text.find(R"(reason="none")"), std::string::npos);
   EXPECT_EQ(text.find(R"(outcome="pending")"), std::string::npos);
-  for (const char* cause : {"count", "bytes", "age", "shutdown", "revoke"}) {
+  for (const char* cause : {"count", "bytes", "age", "schedule", "deadline"}) {
     EXPECT_EQ(Sample(text, "gongshi_batches_total{cause=\"" + std::string(cause) + "\"}"), 0);
   }
   for (const char* kind : {"id_number", "mobile", "bank_card", "email"}) {
