@@ -38,10 +38,11 @@ std::string RejectCode(uint8_t reason) {
 }
 
 constexpr WithholdReason kWithholdReasons[] = {
-    WithholdReason::kMinor, WithholdReason::kConfidential, WithholdReason::kWarningOnly};
+    WithholdReason::kMinor, WithholdReason::kConfidential, WithholdReason::kWarningOnly,
+    WithholdReason::kPeriodEnded};
 
 std::string WithholdCode(uint8_t reason) {
-  if (reason <= static_cast<uint8_t>(WithholdReason::kWarningOnly)) {
+  if (reason <= static_cast<uint8_t>(WithholdReason::kPeriodEnded)) {
     return std::string(WithholdReasonCode(static_cast<WithholdReason>(reason)));
   }
   return fmt::format("unknown_{}", reason);

@@ -1759,7 +1759,12 @@ void Generator::Impl::BuildPenalty(Content& c, const Shape& shape) {
                                ? publish_until
                                : c.decision_day + static_cast<int32_t>(rng_.Range(1, 3) * 365);
   FillDate(c, f.penalty_valid_to, valid_to, with_time);
-  if (rng_.Chance(0.8)) FillDate(c, f.publish_until, publish_until, with_time);
+  // Without a 公示截止期 gongshi derives one (schemas/publication_periods.json): at least 12
+  // months for a published penalty, so only a recent decision may leave it out (an older one
+  // would be withheld as period_ended, which the intents do not model).
+  if (rng_.Chance(0.8) || c.decision_day < today_ - 300) {
+    FillDate(c, f.publish_until, publish_until, with_time);
+  }
   FillAuthority(c, f, authority);
 
   const double remark = rng_.Unit();

@@ -50,8 +50,6 @@ inline constexpr size_t kWriteTargetCount = static_cast<size_t>(WriteTarget::kWi
 std::string_view WriteTargetName(WriteTarget target);  // "feed", "dead_letter", "withheld"
 
 inline constexpr size_t kOutcomeCount = static_cast<size_t>(Outcome::kRejected) + 1;
-inline constexpr size_t kWithholdReasonCount =
-    static_cast<size_t>(WithholdReason::kWarningOnly) + 1;
 #define GONGSHI_COUNT_REJECT_REASON(name, code, text) +1
 inline constexpr size_t kRejectReasonCount = 0 GONGSHI_REJECT_REASONS(GONGSHI_COUNT_REJECT_REASON);
 #undef GONGSHI_COUNT_REJECT_REASON

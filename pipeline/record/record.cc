@@ -32,6 +32,7 @@ std::string_view WithholdReasonCode(WithholdReason reason) {
     case WithholdReason::kMinor: return "minor";
     case WithholdReason::kConfidential: return "confidential";
     case WithholdReason::kWarningOnly: return "warning_only";
+    case WithholdReason::kPeriodEnded: return "period_ended";
   }
   return "none";
 }

@@ -40,7 +40,10 @@ enum class WithholdReason : uint8_t {
   kMinor,         // the subject was under 18 at the decision date (暂行办法 Art. 5)
   kConfidential,  // the source marks it 涉密 / 不予公示
   kWarningOnly,   // SAMR 令45 Art. 2 / NDRC 令36: warning-only (or 通报批评-only) penalties
+  kPeriodEnded,  // a penalty whose publication period (公示截止期) ended before it could go out
 };
+inline constexpr size_t kWithholdReasonCount =
+    static_cast<size_t>(WithholdReason::kPeriodEnded) + 1;
 std::string_view WithholdReasonCode(WithholdReason reason);
 // Lower-case hex of digests (identities, fingerprints, SHA-256 sums).
 std::string HexEncode(const uint8_t* data, size_t size);
@@ -105,6 +108,10 @@ struct Record {
   int32_t deadline_day = 0;
   bool deadline_provisional = false;
   bool withdraw_requested = false;  // the record itself revokes (status 无效 / 撤销)
+  // Penalties: the last day of publication (公示截止期), from the source or derived from the
+  // rules in force at the decision date (schemas/publication_periods.json); 0 = none.
+  int32_t publication_end_day = 0;
+  bool publication_end_derived = false;
 
   bool pending() const { return outcome == Outcome::kPending; }
   void Reject(RejectReason reason, int field = -1, std::string_view detail = {}) {

@@ -131,7 +131,7 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
     progress.head = head_hash;
   }
   progress.reject_reasons.resize(AllRejectReasons().size() + 1);
-  progress.withhold_reasons.resize(4);
+  progress.withhold_reasons.resize(kWithholdReasonCount);
   summary.generation = progress.generation;
 
   auto source = NdjsonSource::Open({.path = options.input,

@@ -87,7 +87,7 @@ class Partitions : public PartitionListener {
       progress.generation = 1;
       if (stored->has_value()) progress = **stored;
       progress.reject_reasons.resize(AllRejectReasons().size() + 1);
-      progress.withhold_reasons.resize(4);
+      progress.withhold_reasons.resize(kWithholdReasonCount);
       // The RocksDB offset is the truth: it was written with the state it produced. -1 lets the
       // group's committed offset (or auto.offset.reset) decide for a partition never seen here.
       offsets.push_back(stored->has_value() ? progress.next_offset : kCommittedOffset);

@@ -132,6 +132,16 @@ Result<PipelineParts> OpenPipelineParts(const Config& config, const std::string&
       {.dir = state_dir + "/rocksdb", .block_cache_bytes = config.state.block_cache_bytes});
   if (!store) return Fail(store.error());
   parts.store = std::move(*store);
+  const std::string schemas_dir = config.schemas_dir.empty() ? SchemasDir() : config.schemas_dir;
+  const RecordSchema& penalty = parts.schemas->For(RecordKind::kPenalty);
+  const int categories = penalty.FieldIndex("penalty_categories");
+  if (categories < 0) {
+    return Fail(ErrorCode::kInvalidConfig, "the penalty schema has no penalty_categories");
+  }
+  auto periods = PublicationRules::Load(PublicationRulesPath(schemas_dir),
+                                        penalty.field(categories).enum_values);
+  if (!periods) return Fail(periods.error());
+  parts.periods = std::make_unique<PublicationRules>(std::move(*periods));
   return parts;
 }
 
@@ -154,6 +164,9 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
     authority_uscc_field_[static_cast<size_t>(kind)] = schema.FieldIndex("authority_uscc");
     authority_name_field_[static_cast<size_t>(kind)] = schema.FieldIndex("authority_name");
   }
+  const RecordSchema& penalty = parts.schemas->For(RecordKind::kPenalty);
+  publish_until_field_ = penalty.FieldIndex("publish_until");
+  penalty_categories_field_ = penalty.FieldIndex("penalty_categories");
   // Test-only fault injection for the crash tests: GONGSHI_FAULT_KILL_AFTER_FILES=N kills the
   // process with SIGKILL after the N-th batch's files are durable and before its commit, the
   // one window where a naive sink would publish twice.
@@ -192,6 +205,33 @@ void Pipeline::AssignDeadlines(RecordBatch& batch) const {
         static_cast<int32_t>(record.values[field]), days, region_index_);
     record.deadline_day = deadline.day;
     record.deadline_provisional = deadline.provisional;
+  }
+}
+
+void Pipeline::ApplyPublicationPeriods(RecordBatch& batch, int32_t today) const {
+  for (Record& record : batch.records) {
+    if (record.kind != RecordKind::kPenalty) continue;
+    if (record.outcome != Outcome::kPublished && record.outcome != Outcome::kUpdated) continue;
+    if (publish_until_field_ >= 0 && record.present.test(publish_until_field_)) {
+      record.publication_end_day = static_cast<int32_t>(record.values[publish_until_field_]);
+      record.publication_end_derived = false;
+    } else {
+      const int32_t decided =
+          static_cast<int32_t>(record.values[decision_field_[static_cast<size_t>(record.kind)]]);
+      const uint64_t categories =
+          penalty_categories_field_ >= 0
+              ? static_cast<uint64_t>(record.values[penalty_categories_field_])
+              : 0;
+      record.publication_end_day = parts_.periods->Derive(decided, categories).end_day;
+      record.publication_end_derived = true;
+    }
+    // The end day is the last day shown (inclusive); after it the record must not be public.
+    if (record.publication_end_day >= today) continue;
+    const bool was_public = record.prior == PublicationState::kPublished;
+    record.Withhold(WithholdReason::kPeriodEnded);
+    // Published before (an older version): take it down, with the natural key the redactor
+    // already prepared for the upsert.
+    if (was_public) record.outcome = Outcome::kWithdrawn;
   }
 }
 
@@ -274,6 +314,7 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
   if (auto deduped = deduper_.Process(batch); !deduped) return deduped;
   RedactionCounts redaction;
   redactor_->Process(batch, redaction);
+  ApplyPublicationPeriods(batch, TodayFor(info));
 
   auto sequence = parts_.store->GetBatchSequence();
   if (!sequence) return Fail(sequence.error());

@@ -16,6 +16,7 @@
 #include "pipeline/dedupe/deduper.h"
 #include "pipeline/dedupe/keyed_hash.h"
 #include "pipeline/dedupe/state_store.h"
+#include "pipeline/lifecycle/publication_period.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/parse/json_parser.h"
 #include "pipeline/redact/redactor.h"
@@ -33,6 +34,7 @@ struct PipelineParts {
   std::unique_ptr<WorkingCalendar> calendar;
   std::unique_ptr<StateStore> store;
   std::unique_ptr<KeyedHash> hash;
+  std::unique_ptr<PublicationRules> periods;  // schemas/publication_periods.json
 };
 
 // The HMAC key: state.hmac_key_file, else $<state.hmac_key_env>, else <state_dir>/hmac.key
@@ -46,7 +48,7 @@ Result<PipelineParts> OpenPipelineParts(const Config& config, const std::string&
 struct RunCounts {
   std::array<uint64_t, 7> outcomes{};  // by Outcome
   std::vector<uint64_t> reject_reasons = std::vector<uint64_t>(AllRejectReasons().size() + 1);
-  std::vector<uint64_t> withhold_reasons = std::vector<uint64_t>(4);
+  std::vector<uint64_t> withhold_reasons = std::vector<uint64_t>(kWithholdReasonCount);
   std::array<uint64_t, 4> redactions{};  // id_number, mobile, bank_card, email
   uint64_t batches = 0;
   uint64_t read() const;
@@ -88,6 +90,9 @@ class Pipeline {
   Pipeline(const Config& config, PipelineParts& parts, const std::string& out_dir,
            std::unique_ptr<Redactor> redactor, OriginalBytes original);
   void AssignDeadlines(RecordBatch& batch) const;
+  // Penalties about to be published get their publication end; one that has already passed is
+  // withheld (or, if it was published before, withdrawn) with reason period_ended.
+  void ApplyPublicationPeriods(RecordBatch& batch, int32_t today) const;
   // The commit day: config.today when set, else the batch's publication time in Shanghai.
   int32_t TodayFor(const BatchInfo& info) const;
   // The ledger entry of a record whose outcome is final; `today` is the commit day.
@@ -105,6 +110,8 @@ class Pipeline {
   std::array<int, 3> decision_field_{-1, -1, -1};
   std::array<int, 3> authority_uscc_field_{-1, -1, -1};
   std::array<int, 3> authority_name_field_{-1, -1, -1};
+  int publish_until_field_ = -1;  // penalty
+  int penalty_categories_field_ = -1;
   int batches_in_this_process_ = 0;
   int kill_after_files_batch_ = -1;  // test-only fault injection, see pipeline.cc
   std::function<Status()> sink_fault_;

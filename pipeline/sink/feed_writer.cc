@@ -56,6 +56,7 @@ std::string_view WithdrawReason(const Record& record) {
     case WithholdReason::kMinor: return "withheld_minor";
     case WithholdReason::kConfidential: return "withheld_confidential";
     case WithholdReason::kWarningOnly: return "withheld_warning_only";
+    case WithholdReason::kPeriodEnded: return "period_ended";
     case WithholdReason::kNone: break;
   }
   return "revoked";
@@ -127,6 +128,15 @@ void FeedWriter::AppendLine(const Record& record, std::string& out) const {
     AppendJsonDate(out, record.deadline_day);
     if (record.deadline_provisional) {
       AppendJsonKey(out, "deadline_provisional");
+      out.append("true");
+    }
+  }
+  if (record.publication_end_day != 0) {
+    // Until when the site shows it; derived ends come from schemas/publication_periods.json.
+    AppendJsonKey(out, "publication_end");
+    AppendJsonDate(out, record.publication_end_day);
+    if (record.publication_end_derived) {
+      AppendJsonKey(out, "publication_end_derived");
       out.append("true");
     }
   }

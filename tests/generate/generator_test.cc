@@ -744,6 +744,10 @@ TEST(GeneratorTest, WithheldRecordsSayWhyAndOthersDoNot) {
       case WithholdReason::kMinor: EXPECT_TRUE(minor) << sample.line; break;
       case WithholdReason::kConfidential: EXPECT_TRUE(confidential) << sample.line; break;
       case WithholdReason::kWarningOnly: EXPECT_TRUE(warning_only) << sample.line; break;
+      case WithholdReason::kPeriodEnded:
+        ADD_FAILURE() << "the generator makes no record whose publication period ended: "
+                      << sample.line;
+        break;
     }
     EXPECT_EQ(sample.record.intent == Intent::kWithheld,
               sample.record.withhold != WithholdReason::kNone);

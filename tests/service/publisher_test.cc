@@ -72,7 +72,7 @@ class PublisherSimulation : public ::testing::Test {
     pipeline_ = std::move(*pipeline);
     progress_.generation = 1;
     progress_.reject_reasons.resize(AllRejectReasons().size() + 1);
-    progress_.withhold_reasons.resize(4);
+    progress_.withhold_reasons.resize(kWithholdReasonCount);
     doc_field_ = Schemas().For(RecordKind::kPenalty).FieldIndex("decision_doc_no");
   }
 
