@@ -168,10 +168,37 @@ void Deduper::Remember(const RecordBatch& batch, uint64_t batch_sequence,
       case Outcome::kWithheld: state.state = PublicationState::kWithheld; break;
       default: continue;  // duplicates change nothing; rejects were never state
     }
-    const int decision = schemas_.For(record.kind).FieldIndex("decision_date");
+    const RecordSchema& schema = schemas_.For(record.kind);
+    const int decision = schema.FieldIndex("decision_date");
     state.decision_day = static_cast<int32_t>(record.values[decision]);
     state.deadline_day = record.deadline_day;
     state.batch_sequence = batch_sequence;
+    // The expiry index follows the published version's publication end. (A second version of
+    // the same identity in one batch may leave its first version's entry behind; the sweep
+    // checks every entry against the record's state and drops such leftovers.)
+    const bool published =
+        record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated;
+    const int32_t old_end = state.publication_end_day;
+    state.publication_end_day = published ? record.publication_end_day : 0;
+    if (old_end != 0 && old_end != state.publication_end_day) {
+      transaction.DeleteExpiry(old_end, record.identity);
+    }
+    if (state.publication_end_day != 0) {
+      ExpiryEntry entry;
+      entry.end_day = state.publication_end_day;
+      entry.identity = record.identity;
+      entry.kind = record.kind;
+      entry.decision_day = state.decision_day;
+      auto field = [&](const char* name, std::string& out) {
+        const int f = schema.FieldIndex(name);
+        if (f >= 0 && record.present.test(f)) out = record.fields[f];
+      };
+      field("authority_uscc", entry.authority_uscc);
+      field("authority_name", entry.authority_name);
+      field("decision_doc_no", entry.decision_doc_no);
+      field("license_no", entry.license_no);
+      transaction.PutExpiry(entry);
+    }
     transaction.PutRecord(record.identity, state);
   }
 }

@@ -17,9 +17,11 @@ constexpr char kRecordPrefix = 'r';
 constexpr char kProgressPrefix = 'p';
 constexpr char kChainPrefix = 'c';
 constexpr char kAuditPrefix = 'a';
+constexpr char kExpiryPrefix = 'e';
+constexpr uint8_t kExpiryVersion = 1;
 constexpr uint8_t kAuditVersion = 1;
 constexpr std::string_view kBatchSequenceKey = "b";
-constexpr uint8_t kRecordVersion = 2;
+constexpr uint8_t kRecordVersion = 3;  // 2 = without publication_end_day, still read
 constexpr uint8_t kProgressVersion = 1;
 
 Error FromRocksDb(const rocksdb::Status& status, std::string_view what) {
@@ -72,14 +74,48 @@ std::string RecordKey(const Digest128& id) {
 bool DecodeRecord(std::string_view value, RecordState& state) {
   ReaderView r(value);
   uint8_t version = 0, status = 0, kind = 0;
-  if (!r.Get(version) || version != kRecordVersion || !r.Get(status) || !r.Get(kind)) return false;
+  if (!r.Get(version) || (version != kRecordVersion && version != 2) || !r.Get(status) ||
+      !r.Get(kind)) {
+    return false;
+  }
   state.state = static_cast<PublicationState>(status);
   state.kind = static_cast<RecordKind>(kind);
   if (!r.Bytes(state.fingerprint.data(), state.fingerprint.size())) return false;
   for (Digest128& earlier : state.earlier) {
     if (!r.Bytes(earlier.data(), earlier.size())) return false;
   }
-  return r.Get(state.decision_day) && r.Get(state.deadline_day) && r.Get(state.batch_sequence);
+  if (!r.Get(state.decision_day) || !r.Get(state.deadline_day) || !r.Get(state.batch_sequence)) {
+    return false;
+  }
+  state.publication_end_day = 0;
+  return version == 2 || r.Get(state.publication_end_day);
+}
+
+// "e" end_day(4, big-endian) identity(16): a range scan from "e" finds the earliest ends first.
+std::string ExpiryKey(int32_t end_day, const Digest128& id) {
+  std::string key(1, kExpiryPrefix);
+  const uint32_t day = static_cast<uint32_t>(end_day);
+  for (int shift = 24; shift >= 0; shift -= 8)
+    key.push_back(static_cast<char>(day >> shift & 0xff));
+  key.append(reinterpret_cast<const char*>(id.data()), id.size());
+  return key;
+}
+
+void PutString(std::string& out, std::string_view text) {
+  const uint16_t size = static_cast<uint16_t>(std::min<size_t>(text.size(), 0xffff));
+  out.append(reinterpret_cast<const char*>(&size), sizeof(size));
+  out.append(text.data(), size);
+}
+
+bool GetString(std::string_view& in, std::string& out) {
+  uint16_t size = 0;
+  if (in.size() < sizeof(size)) return false;
+  std::memcpy(&size, in.data(), sizeof(size));
+  in.remove_prefix(sizeof(size));
+  if (in.size() < size) return false;
+  out.assign(in.data(), size);
+  in.remove_prefix(size);
+  return true;
 }
 
 }  // namespace
@@ -228,7 +264,54 @@ void StateStore::Transaction::PutRecord(const Digest128& id, const RecordState& 
   w.Put(state.decision_day);
   w.Put(state.deadline_day);
   w.Put(state.batch_sequence);
+  w.Put(state.publication_end_day);
   batch_.Put(RecordKey(id), value).PermitUncheckedError();
+}
+
+void StateStore::Transaction::PutExpiry(const ExpiryEntry& entry) {
+  std::string value;
+  value.push_back(static_cast<char>(kExpiryVersion));
+  value.push_back(static_cast<char>(entry.kind));
+  value.append(reinterpret_cast<const char*>(&entry.decision_day), sizeof(entry.decision_day));
+  PutString(value, entry.authority_uscc);
+  PutString(value, entry.authority_name);
+  PutString(value, entry.decision_doc_no);
+  PutString(value, entry.license_no);
+  batch_.Put(ExpiryKey(entry.end_day, entry.identity), value).PermitUncheckedError();
+}
+
+void StateStore::Transaction::DeleteExpiry(int32_t end_day, const Digest128& identity) {
+  batch_.Delete(ExpiryKey(end_day, identity)).PermitUncheckedError();
+}
+
+Status StateStore::CollectExpired(int32_t today, size_t limit, std::vector<ExpiryEntry>& out) {
+  out.clear();
+  const std::string start(1, kExpiryPrefix);
+  const std::string end = ExpiryKey(today, Digest128{});  // every end_day < today sorts before
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    if (key >= end || key.size() != 1 + 4 + 16) break;
+    ExpiryEntry entry;
+    uint32_t day = 0;
+    for (int i = 0; i < 4; ++i) day = day << 8 | static_cast<uint8_t>(key[1 + i]);
+    entry.end_day = static_cast<int32_t>(day);
+    std::memcpy(entry.identity.data(), key.data() + 5, entry.identity.size());
+    std::string_view value = it->value().ToStringView();
+    if (value.size() < 2 + sizeof(int32_t) || static_cast<uint8_t>(value[0]) != kExpiryVersion) {
+      return Fail(ErrorCode::kInternal, "state store: an expiry entry has an unknown layout");
+    }
+    entry.kind = static_cast<RecordKind>(value[1]);
+    std::memcpy(&entry.decision_day, value.data() + 2, sizeof(entry.decision_day));
+    value.remove_prefix(2 + sizeof(int32_t));
+    if (!GetString(value, entry.authority_uscc) || !GetString(value, entry.authority_name) ||
+        !GetString(value, entry.decision_doc_no) || !GetString(value, entry.license_no)) {
+      return Fail(ErrorCode::kInternal, "state store: an expiry entry is truncated");
+    }
+    out.push_back(std::move(entry));
+  }
+  if (!it->status().ok()) return Fail(FromRocksDb(it->status(), "expiry scan"));
+  return Ok();
 }
 
 void StateStore::Transaction::PutProgress(std::string_view source_id, const SourceProgress& p) {

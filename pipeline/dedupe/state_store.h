@@ -37,6 +37,21 @@ struct RecordState {
   int32_t decision_day = 0;
   int32_t deadline_day = 0;
   uint64_t batch_sequence = 0;  // the feed batch that last carried it
+  // Penalties published: the last day of publication; the expiry index holds the same day.
+  int32_t publication_end_day = 0;
+};
+
+// What a withdrawal at the end of the publication period needs of a published penalty: its
+// natural key as it was published (redacted, organisations' data only), by publication end.
+struct ExpiryEntry {
+  int32_t end_day = 0;
+  Digest128 identity{};
+  RecordKind kind = RecordKind::kUnknown;
+  int32_t decision_day = 0;
+  std::string authority_uscc;
+  std::string authority_name;
+  std::string decision_doc_no;
+  std::string license_no;
 };
 
 // How far one input source has been processed, and the counts so far, so that a run resumed after
@@ -78,6 +93,9 @@ class StateStore {
     void PutProgress(std::string_view source_id, const SourceProgress& progress);
     void PutChain(RecordKind kind, const ChainHead& head);
     void PutBatchSequence(uint64_t next);
+    // The expiry index: published penalties by the last day of their publication period.
+    void PutExpiry(const ExpiryEntry& entry);
+    void DeleteExpiry(int32_t end_day, const Digest128& identity);
     // The auditors' ledger: one entry per record that was not a duplicate, keyed by decision
     // month (arrival month when the decision date is unknown) so a period is a range scan.
     void PutAudit(const AuditEvent& event, const Digest128& identity, uint64_t batch_sequence,
@@ -93,6 +111,10 @@ class StateStore {
   // Calls `visit` for every ledger entry whose month overlaps [from_day, to_day] (0 = open).
   Status ForEachAudit(int32_t from_day, int32_t to_day,
                       const std::function<void(const AuditEvent&)>& visit);
+
+  // Up to `limit` expiry entries whose publication ended before `today` (end_day < today), in
+  // end-day order. `out` is cleared first.
+  Status CollectExpired(int32_t today, size_t limit, std::vector<ExpiryEntry>& out);
 
   // A few RocksDB figures for logs and the summary.
   uint64_t ApproximateRecordCount();

@@ -40,6 +40,8 @@ constexpr std::string_view kBatchSize = "gongshi_batch_size_records";
 constexpr std::string_view kFeedWrittenBytes = "gongshi_feed_written_bytes_total";
 constexpr std::string_view kEndToEndLatency = "gongshi_end_to_end_latency_seconds";
 constexpr std::string_view kPublicationLatency = "gongshi_publication_latency_workdays";
+constexpr std::string_view kExpiryWithdrawals = "gongshi_expiry_withdrawals_total";
+constexpr std::string_view kWithdrawalLatency = "gongshi_withdrawal_latency_seconds";
 constexpr std::string_view kDeadlineRecords = "gongshi_deadline_records_total";
 constexpr std::string_view kRecordsAtRisk = "gongshi_records_at_risk";
 constexpr std::string_view kOldestSlack = "gongshi_oldest_unpublished_slack_workdays";
@@ -73,6 +75,8 @@ constexpr std::array kFamilyNames = {
     kFeedWrittenBytes,
     kEndToEndLatency,
     kPublicationLatency,
+    kExpiryWithdrawals,
+    kWithdrawalLatency,
     kDeadlineRecords,
     kRecordsAtRisk,
     kOldestSlack,
@@ -382,6 +386,18 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const BuildInfo& 
                   "(the statutory deadline is 7).",
                   r)
              .Add({}, Bounds(kPublicationLatencyBucketsWorkingDays));
+    m->expiry_withdrawals_ =
+        &Register(BuildCounter(), kExpiryWithdrawals,
+                  "Withdrawals the daily sweep published because a penalty's publication period "
+                  "(公示截止期) ended.",
+                  r)
+             .Add({});
+    m->withdrawal_latency_ =
+        &Register(BuildHistogram(), kWithdrawalLatency,
+                  "From the end of a penalty's publication period (24:00 of its last day, "
+                  "Asia/Shanghai) to the durable withdrawal.",
+                  r)
+             .Add({}, Bounds(kWithdrawalLatencyBucketsSeconds));
     auto& lateness = Register(BuildCounter(), kDeadlineRecords,
                               "Published records by deadline attribution: on time, late because "
                               "the source was (source_late), or late in the pipeline.",
@@ -507,6 +523,13 @@ void ServiceMetrics::SetAssignedLocked() {
 void ServiceMetrics::SetStateFigures(uint64_t estimated_keys, uint64_t sst_bytes) {
   state_keys_->Set(static_cast<double>(estimated_keys));
   state_sst_bytes_->Set(static_cast<double>(sst_bytes));
+}
+
+void ServiceMetrics::AddExpiryWithdrawals(std::span<const double> latency_seconds) {
+  expiry_withdrawals_->Increment(static_cast<double>(latency_seconds.size()));
+  LocalHistogram<kWithdrawalLatencyBucketsSeconds> local;
+  for (double seconds : latency_seconds) local.Observe(seconds);
+  AddHistogram(*withdrawal_latency_, local);
 }
 
 void ServiceMetrics::SetDeadlineRisk(uint64_t at_risk, double oldest_slack_working_days) {

@@ -66,6 +66,9 @@ inline constexpr std::array<double, 12> kBatchSizeBucketsRecords = {
 // matters: a backlog published weeks late, or a source re-sending old decisions.
 inline constexpr std::array<double, 14> kPublicationLatencyBucketsWorkingDays = {
     0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 15, 20, 30, 60};
+// From the end of a publication period to its withdrawal: an hour to a month.
+inline constexpr std::array<double, 8> kWithdrawalLatencyBucketsSeconds = {
+    3600, 6 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400, 30 * 86400, 365 * 86400};
 
 // The size of BatchCounts::lateness, indexed by the value of Lateness
 // (pipeline/audit/audit_event.h: not_published, on_time, source_late, pipeline_late), which this
@@ -182,6 +185,8 @@ class ServiceMetrics {
   // has passed); pass NaN when nothing is held, which is also the value before the first call, so
   // an empty backlog does not read as "0 days left".
   void SetDeadlineRisk(uint64_t at_risk, double oldest_slack_working_days);
+  // One sweep's withdrawals at the end of publication periods: their latency in seconds.
+  void AddExpiryWithdrawals(std::span<const double> latency_seconds);
   // The holiday calendar loaded: the last year with a State Council notice, and whether next
   // year's is among them (the notice comes out in November or December; without it, deadlines
   // that cross New Year are provisional).
@@ -217,6 +222,8 @@ class ServiceMetrics {
   prometheus::Counter* feed_bytes_written_ = nullptr;
   prometheus::Histogram* end_to_end_latency_ = nullptr;
   prometheus::Histogram* publication_latency_ = nullptr;
+  prometheus::Counter* expiry_withdrawals_ = nullptr;
+  prometheus::Histogram* withdrawal_latency_ = nullptr;
   std::array<prometheus::Counter*, kLatenessCount> lateness_{};  // kNotPublished stays null
   prometheus::Counter* commit_failures_ = nullptr;
   std::array<prometheus::Counter*, kWriteTargetCount> write_errors_{};

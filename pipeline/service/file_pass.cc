@@ -66,6 +66,9 @@ std::string RunSummary::ToJson() const {
   out.push_back('}');
   AppendJsonKey(out, "batches");
   AppendJsonUint(out, counts.batches);
+  // Not input records, so not part of read = published + ... + rejected.
+  AppendJsonKey(out, "expiry_withdrawals");
+  AppendJsonUint(out, expiry_withdrawals);
   if (generation > 0) {  // a file pass (the service has no passes)
     AppendJsonKey(out, "resumed");
     out.append(resumed ? "true" : "false");
@@ -170,6 +173,11 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
   if (auto committed = parts->store->Commit(transaction); !committed) {
     return Fail(committed.error());
   }
+
+  // The daily sweep runs with every pass: periods that ended by today are withdrawn.
+  auto swept = (*pipeline)->Sweep();
+  if (!swept) return Fail(swept.error());
+  summary.expiry_withdrawals = swept->withdrawn;
 
   summary.counts.outcomes = progress.outcomes;
   summary.counts.reject_reasons = progress.reject_reasons;

@@ -25,6 +25,7 @@ struct RunSummary {
   std::string out_dir;
   std::string state_dir;
   bool key_generated = false;
+  uint64_t expiry_withdrawals = 0;  // the sweep's withdrawals (not input records)
   std::string ToJson() const;
 };
 

@@ -277,6 +277,8 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       std::chrono::milliseconds(std::min<uint64_t>(config.kafka.max_wait_ms, 500));
   bool paused = false;
   uint64_t failed_attempts = 0;
+  int32_t swept_day = 0;
+  auto last_sweep_try = Clock::now() - std::chrono::hours(1);
   while (options.stop == nullptr || options.stop->load() == 0) {
     health.Beat();
     // No partition's batch may outgrow batch.max_records: the poll takes what is still free.
@@ -319,6 +321,29 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       } else {
         (void)(*source)->Resume((*source)->Assignment());
         Log(config, "info", "sink: recovered; consuming again");
+      }
+    }
+    // The daily sweep: at start and when the Shanghai day turns, withdraw what has expired.
+    if (const int32_t day = ShanghaiDay(now_ms);
+        day != swept_day && Clock::now() - last_sweep_try > std::chrono::minutes(1)) {
+      last_sweep_try = Clock::now();
+      auto swept = (*pipeline)->Sweep(now_ms);
+      if (swept) {
+        swept_day = day;
+        summary.expiry_withdrawals += swept->withdrawn;
+        (**metrics).AddExpiryWithdrawals(swept->latency_seconds);
+        if (swept->withdrawn + swept->stale > 0) {
+          Log(config, "info",
+              fmt::format("sweep: {} withdrawal(s) at the end of the publication period in {} "
+                          "batch(es)",
+                          swept->withdrawn, swept->batches));
+        }
+      } else if (swept.error().code() == ErrorCode::kUnavailable) {
+        (**metrics).CountWriteError(WriteTarget::kFeed);
+        Log(config, "warn", "sweep: " + swept.error().message() + "; retrying in a minute");
+      } else {
+        Log(config, "error", "sweep: " + swept.error().message());
+        return Fail(swept.error());
       }
     }
     const DeadlineRisk risk = publisher.Risk(now_ms);

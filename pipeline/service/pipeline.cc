@@ -1,5 +1,6 @@
 #include "pipeline/service/pipeline.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -233,6 +234,137 @@ void Pipeline::ApplyPublicationPeriods(RecordBatch& batch, int32_t today) const 
     // already prepared for the upsert.
     if (was_public) record.outcome = Outcome::kWithdrawn;
   }
+}
+
+Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
+  BatchInfo when;
+  when.published_ms = now_ms;
+  const int32_t today = TodayFor(when);
+  SweepStats stats;
+  for (;;) {
+    if (auto got = parts_.store->CollectExpired(today, config_.batch.max_records, expired_); !got) {
+      return Fail(got.error());
+    }
+    if (expired_.empty()) break;
+    expired_ids_.clear();
+    for (const ExpiryEntry& entry : expired_) expired_ids_.push_back(entry.identity);
+    if (auto looked_up = parts_.store->Lookup(expired_ids_, expired_states_); !looked_up) {
+      return Fail(looked_up.error());
+    }
+    RecordBatch& batch = sweep_batch_;
+    batch.Clear();
+    StateStore::Transaction transaction;
+    std::vector<size_t> withdrawn;  // index into expired_, per record of the batch
+    for (size_t i = 0; i < expired_.size(); ++i) {
+      const ExpiryEntry& entry = expired_[i];
+      const RecordState& state = expired_states_[i];
+      transaction.DeleteExpiry(entry.end_day, entry.identity);
+      // Changed since the entry was made (a correction with another end, a revocation): the
+      // entry is a leftover, the record's own state decides.
+      if (state.state != PublicationState::kPublished ||
+          state.publication_end_day != entry.end_day || entry.kind == RecordKind::kUnknown) {
+        ++stats.stale;
+        continue;
+      }
+      const RecordSchema& schema = parts_.schemas->For(entry.kind);
+      Record& record = batch.records.emplace_back();
+      record.kind = entry.kind;
+      record.identity = entry.identity;
+      record.prior = PublicationState::kPublished;
+      record.outcome = Outcome::kWithdrawn;
+      record.withhold_reason = WithholdReason::kPeriodEnded;
+      record.publication_end_day = entry.end_day;
+      for (const auto& [name, value] :
+           {std::pair<const char*, const std::string*>{"authority_uscc", &entry.authority_uscc},
+            {"authority_name", &entry.authority_name},
+            {"decision_doc_no", &entry.decision_doc_no},
+            {"license_no", &entry.license_no}}) {
+        const int f = schema.FieldIndex(name);
+        if (f < 0 || value->empty()) continue;
+        record.fields[f] = batch.arena.Copy(*value);
+        record.present.set(f);
+      }
+      const int decision = decision_field_[static_cast<size_t>(entry.kind)];
+      record.values[decision] = entry.decision_day;
+      record.present.set(decision);
+      withdrawn.push_back(i);
+    }
+    auto sequence = parts_.store->GetBatchSequence();
+    if (!sequence) return Fail(sequence.error());
+    std::array<ChainHead, 3> chains{};
+    if (!batch.records.empty()) {
+      BatchInfo info;
+      info.source_name = "sweep";
+      info.first_offset = expired_[withdrawn.front()].end_day;
+      info.end_offset = today;
+      info.sequence = *sequence;
+      info.policy_version = config_.redaction.policy_version;
+      info.schema_version = parts_.schemas->version();
+      info.published_ms = now_ms;
+      // The first withdrawal's identity makes the id unique: its entry is gone once committed.
+      info.batch_id =
+          MakeBatchId("sweep:" + HexEncode(batch.records.front().identity), 0, -1,
+                      info.first_offset, info.end_offset, info.policy_version, info.schema_version);
+      for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+        auto head = parts_.store->GetChain(kind);
+        if (!head) return Fail(head.error());
+        chains[static_cast<size_t>(kind)] = *head;
+      }
+      if (sink_fault_) {
+        if (auto up = sink_fault_(); !up) return Fail(up.error());
+      }
+      DurableFileSet files;
+      FeedWriteStats feed_stats;
+      if (auto written = feeds_.Write(batch, info, chains, files, feed_stats); !written) {
+        return Fail(written.error());
+      }
+      if (auto durable = files.Commit(); !durable) return Fail(durable.error());
+      ++batches_in_this_process_;
+      if (batches_in_this_process_ == kill_after_files_batch_) std::raise(SIGKILL);
+      for (size_t k = 0; k < batch.records.size(); ++k) {
+        const ExpiryEntry& entry = expired_[withdrawn[k]];
+        RecordState state = expired_states_[withdrawn[k]];
+        state.state = PublicationState::kWithdrawn;
+        state.publication_end_day = 0;
+        state.batch_sequence = info.sequence;
+        transaction.PutRecord(entry.identity, state);
+        AuditEvent event;
+        event.kind = entry.kind;
+        event.outcome = Outcome::kWithdrawn;
+        event.reason = static_cast<uint8_t>(WithholdReason::kPeriodEnded);
+        event.authority_uscc = entry.authority_uscc;
+        event.authority_name = entry.authority_name;
+        event.decision_day = entry.decision_day;
+        event.arrival_day = today;
+        event.published_day = today;
+        event.deadline_day = entry.end_day + 1;  // the first day it must no longer be shown
+        event.latency_working_days =
+            parts_.calendar->WorkingDaysBetween(event.deadline_day - 1, today, region_index_);
+        transaction.PutAudit(event, entry.identity, info.sequence, static_cast<uint32_t>(k));
+        // With a fixed `today` (tests, simulations) the day counts; otherwise the clock.
+        const int64_t ended_ms =
+            (static_cast<int64_t>(event.deadline_day) * 86400 - 8 * 3600) * 1000;
+        const int64_t at_ms =
+            config_.today.empty()
+                ? (now_ms != 0 ? now_ms
+                               : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count())
+                : ended_ms + static_cast<int64_t>(today - event.deadline_day) * 86400 * 1000;
+        stats.latency_seconds.push_back(static_cast<double>(at_ms - ended_ms) / 1000.0);
+      }
+      for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+        transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);
+      }
+      transaction.PutBatchSequence(info.sequence + 1);
+      stats.withdrawn += batch.records.size();
+      ++stats.batches;
+    }
+    if (auto committed = parts_.store->Commit(transaction); !committed) {
+      return Fail(committed.error());
+    }
+  }
+  return stats;
 }
 
 int32_t Pipeline::TodayFor(const BatchInfo& info) const {

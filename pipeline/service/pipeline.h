@@ -44,6 +44,16 @@ Result<std::string> ResolveHmacKey(const StateConfig& config, const std::string&
 
 Result<PipelineParts> OpenPipelineParts(const Config& config, const std::string& state_dir);
 
+// What one sweep of the expiry index did.
+struct SweepStats {
+  uint64_t withdrawn = 0;  // withdrawals published (reason period_ended)
+  uint64_t stale = 0;      // index entries of records changed since, dropped
+  uint64_t batches = 0;
+  // Per withdrawal: seconds from the end of the publication period (24:00 Asia/Shanghai of its
+  // last day) to the commit; gongshi_withdrawal_latency_seconds.
+  std::vector<double> latency_seconds;
+};
+
 // Per-run totals; SourceProgress carries the same figures across a resume.
 struct RunCounts {
   std::array<uint64_t, 7> outcomes{};  // by Outcome
@@ -72,6 +82,14 @@ class Pipeline {
                       SourceProgress& progress,
                       const std::function<Status(const RecordBatch&)>& before_commit = {},
                       BatchCounts* counts = nullptr);
+
+  // The daily sweep: publishes a withdrawal (reason period_ended) for every published penalty
+  // whose publication period ended before today (config.today, else the Shanghai day of
+  // `now_ms`, 0 = now), in feed batches committed like any other: the withdrawals' files first,
+  // then, in one synced write, the records' state, the index, the ledger and the chain heads. A
+  // crash in between re-makes the same batches. Sweep withdrawals are not input records: they
+  // are counted here, not in the outcomes.
+  Result<SweepStats> Sweep(int64_t now_ms = 0);
 
   // Parses and validates `batch` to learn the publication deadlines of the records that will be
   // published (appended to `deadline_days`), then forgets the outcomes so the batch can be
@@ -115,6 +133,10 @@ class Pipeline {
   int batches_in_this_process_ = 0;
   int kill_after_files_batch_ = -1;  // test-only fault injection, see pipeline.cc
   std::function<Status()> sink_fault_;
+  RecordBatch sweep_batch_;  // reused by Sweep
+  std::vector<ExpiryEntry> expired_;
+  std::vector<Digest128> expired_ids_;
+  std::vector<RecordState> expired_states_;
 };
 
 }  // namespace gongshi

@@ -35,17 +35,23 @@ std::string Penalty(const std::string& doc, const std::string& decided,
 
 class PublicationEndTest : public ::testing::Test {
  protected:
-  void SetUp() override { testing::WriteFile(dir_ / "config.yaml", "today: 2026-11-30\n"); }
+  void SetUp() override { Today("2026-11-30"); }
+  void Today(const std::string& day) {
+    testing::WriteFile(dir_ / "config.yaml", "today: " + day + "\n");
+  }
 
-  std::map<std::string, uint64_t> Run(const std::vector<std::string>& lines) {
+  // One pass over `lines` (a new input file each time), then the sweep.
+  std::map<std::string, uint64_t> Run(const std::vector<std::string>& lines,
+                                      const std::vector<std::string>& env = {},
+                                      int expect_exit = 0) {
     std::string input;
     for (const std::string& line : lines) input += line + "\n";
-    testing::WriteFile(dir_ / "in.ndjson", input);
-    const testing::ProcessResult result =
-        testing::Run({"run", "--input", dir_ / "in.ndjson", "--out", dir_ / "out", "--config",
-                      dir_ / "config.yaml"},
-                     dir_.path());
-    EXPECT_EQ(result.exit_code, 0) << result.err;
+    const std::string path = dir_ / ("in" + std::to_string(++runs_) + ".ndjson");
+    testing::WriteFile(path, input);
+    const testing::ProcessResult result = testing::Run(
+        {"run", "--input", path, "--out", dir_ / "out", "--config", dir_ / "config.yaml"},
+        dir_.path(), env);
+    EXPECT_EQ(result.exit_code, expect_exit) << result.err;
     return testing::ParseSummary(result.out);
   }
 
@@ -68,6 +74,7 @@ class PublicationEndTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  int runs_ = 0;
 };
 
 TEST_F(PublicationEndTest, FromTheSourceOrDerivedByTheRulesAtTheDecisionDate) {
@@ -109,6 +116,59 @@ TEST_F(PublicationEndTest, ANewVersionWhosePeriodEndedTakesThePublishedOneDown) 
   EXPECT_NE(lines[0].find(R"("op":"upsert")"), std::string::npos);
   EXPECT_NE(lines[1].find(R"("op":"withdraw","kind":"penalty")"), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find(R"("reason":"period_ended")"), std::string::npos) << lines[1];
+}
+
+TEST_F(PublicationEndTest, TheDailySweepWithdrawsOnceWhenThePeriodEnds) {
+  auto counts = Run({Penalty("8", "2024-05-10", "2026-12-05"), Penalty("9", "2024-05-10", "")});
+  ASSERT_EQ(counts["published"], 2u);
+  EXPECT_EQ(counts["expiry_withdrawals"], 0u);
+  Today("2026-12-05");  // the last day shown: nothing yet
+  EXPECT_EQ(Run({})["expiry_withdrawals"], 0u);
+  Today("2026-12-06");
+  counts = Run({});
+  EXPECT_EQ(counts["expiry_withdrawals"], 1u);
+  EXPECT_EQ(counts["read"], 0u) << "sweep withdrawals are not input records";
+  const auto lines = FeedLines("8");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find(R"("op":"withdraw")"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(R"("reason":"period_ended")"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(R"("authority_uscc":"11420000MB15291767")"), std::string::npos);
+  EXPECT_NE(lines[1].find(R"("decision_date":"2024-05-10")"), std::string::npos);
+  EXPECT_EQ(FeedLines("9").size(), 1u) << "derived end 2027-05-10: still shown";
+  Today("2026-12-07");
+  EXPECT_EQ(Run({})["expiry_withdrawals"], 0u) << "withdrawn once";
+  // The same version sent again is a duplicate of what was withdrawn, not a new publication.
+  EXPECT_EQ(Run({Penalty("8", "2024-05-10", "2026-12-05")})["duplicate"], 1u);
+  const testing::ProcessResult verify = testing::Run({"verify-feeds", dir_ / "out"}, dir_.path());
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  // The auditors see the withdrawal in the ledger.
+  const testing::ProcessResult audit =
+      testing::Run({"audit", "--state", dir_ / "out/state", "--format", "json"}, dir_.path());
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_NE(audit.out.find(R"("withdrawals":1)"), std::string::npos) << audit.out;
+}
+
+TEST_F(PublicationEndTest, ACorrectionThatMovesTheEndLeavesNothingToSweep) {
+  ASSERT_EQ(Run({Penalty("10", "2024-05-10", "2026-12-05")})["published"], 1u);
+  ASSERT_EQ(Run({Penalty("10", "2024-05-10", "2027-12-31")})["updated"], 1u);
+  Today("2026-12-10");
+  EXPECT_EQ(Run({})["expiry_withdrawals"], 0u);
+  EXPECT_EQ(FeedLines("10").size(), 2u);  // two upserts, no withdrawal
+  Today("2028-01-01");
+  EXPECT_EQ(Run({})["expiry_withdrawals"], 1u);
+}
+
+TEST_F(PublicationEndTest, ASweepKilledBeforeItsCommitIsMadeAgainOnce) {
+  ASSERT_EQ(Run({Penalty("11", "2024-05-10", "2026-12-05")})["published"], 1u);
+  Today("2026-12-06");
+  // The sweep's batch is the first of the process: killed after its files, before its commit.
+  Run({}, {"GONGSHI_FAULT_KILL_AFTER_FILES=1"}, -1);
+  EXPECT_EQ(Run({})["expiry_withdrawals"], 1u);
+  const auto lines = FeedLines("11");
+  ASSERT_EQ(lines.size(), 2u) << "the killed sweep's files were removed, the new ones kept";
+  EXPECT_NE(lines[1].find(R"("op":"withdraw")"), std::string::npos);
+  const testing::ProcessResult verify = testing::Run({"verify-feeds", dir_ / "out"}, dir_.path());
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 }  // namespace
