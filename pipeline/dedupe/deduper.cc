@@ -74,6 +74,8 @@ void Deduper::Identify(Record& record) {
   }
   record.fingerprint = hash_.FingerprintFinish();
 
+  record.repair_requested =
+      schema.repair_field() >= 0 && record.present.test(schema.repair_field());
   record.withdraw_requested = false;
   const int withdraw = schema.withdraw_field();
   if (withdraw >= 0 && record.present.test(withdraw)) {
@@ -126,7 +128,7 @@ Status Deduper::Process(RecordBatch& batch) {
       // The current version, or an older one sent again: nothing new to publish either way.
       record.outcome = Outcome::kDuplicate;
     } else {
-      if (record.withdraw_requested) {
+      if (record.withdraw_requested || record.repair_requested) {
         // A revocation of something never published is still published as a withdrawal: the
         // site may hold it from another channel, and the auditors see the revocation either way.
         record.outcome = Outcome::kWithdrawn;

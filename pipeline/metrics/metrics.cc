@@ -392,12 +392,15 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const BuildInfo& 
                   "(公示截止期) ended.",
                   r)
              .Add({});
-    m->withdrawal_latency_ =
-        &Register(BuildHistogram(), kWithdrawalLatency,
-                  "From the end of a penalty's publication period (24:00 of its last day, "
-                  "Asia/Shanghai) to the durable withdrawal.",
-                  r)
-             .Add({}, Bounds(kWithdrawalLatencyBucketsSeconds));
+    auto& withdrawal_latency = Register(
+        BuildHistogram(), kWithdrawalLatency,
+        "From the event to the durable withdrawal: the end of the publication period (24:00 of "
+        "its last day, Asia/Shanghai) or the start of the credit-repair day.",
+        r);
+    m->withdrawal_latency_ = &withdrawal_latency.Add({{"cause", "period_ended"}},
+                                                     Bounds(kWithdrawalLatencyBucketsSeconds));
+    m->repair_withdrawal_latency_ = &withdrawal_latency.Add(
+        {{"cause", "credit_repair"}}, Bounds(kWithdrawalLatencyBucketsSeconds));
     auto& lateness = Register(BuildCounter(), kDeadlineRecords,
                               "Published records by deadline attribution: on time, late because "
                               "the source was (source_late), or late in the pipeline.",
@@ -468,6 +471,7 @@ void ServiceMetrics::Add(const BatchCounts& counts) {
   AddCount(feed_bytes_written_, counts.feed_bytes_written);
   AddHistogram(*end_to_end_latency_, counts.end_to_end_latency_seconds);
   AddHistogram(*publication_latency_, counts.publication_latency_working_days);
+  AddHistogram(*repair_withdrawal_latency_, counts.repair_latency_seconds);
   for (size_t i = 0; i < kLatenessCount; ++i) AddCount(lateness_[i], counts.lateness[i]);
 }
 

@@ -118,6 +118,8 @@ struct BatchCounts {
   // of gongshi_deadline_records_total and is ignored by Add().
   LocalHistogram<kPublicationLatencyBucketsWorkingDays> publication_latency_working_days;
   std::array<uint64_t, kLatenessCount> lateness{};  // indexed by static_cast<size_t>(Lateness)
+  // Credit-repair withdrawals: from the repair day to the durable withdrawal.
+  LocalHistogram<kWithdrawalLatencyBucketsSeconds> repair_latency_seconds;
 
   // Counts a record that has reached its final outcome.
   void CountRecord(const Record& record) {
@@ -223,7 +225,8 @@ class ServiceMetrics {
   prometheus::Histogram* end_to_end_latency_ = nullptr;
   prometheus::Histogram* publication_latency_ = nullptr;
   prometheus::Counter* expiry_withdrawals_ = nullptr;
-  prometheus::Histogram* withdrawal_latency_ = nullptr;
+  prometheus::Histogram* withdrawal_latency_ = nullptr;          // cause="period_ended"
+  prometheus::Histogram* repair_withdrawal_latency_ = nullptr;   // cause="credit_repair"
   std::array<prometheus::Counter*, kLatenessCount> lateness_{};  // kNotPublished stays null
   prometheus::Counter* commit_failures_ = nullptr;
   std::array<prometheus::Counter*, kWriteTargetCount> write_errors_{};

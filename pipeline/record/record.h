@@ -108,6 +108,7 @@ struct Record {
   int32_t deadline_day = 0;
   bool deadline_provisional = false;
   bool withdraw_requested = false;  // the record itself revokes (status 无效 / 撤销)
+  bool repair_requested = false;    // a credit-repair event (信用修复): withdraw the record
   // Penalties: the last day of publication (公示截止期), from the source or derived from the
   // rules in force at the decision date (schemas/publication_periods.json); 0 = none.
   int32_t publication_end_day = 0;

@@ -405,6 +405,20 @@ Result<RecordSchema> RecordSchema::LoadFile(const std::string& path) {
       schema.withdraw_values_ = std::move(*list);
     }
   }
+  if (!root["x-gongshi-repair-field"].get_string().get(text)) {
+    schema.repair_field_ = field_ref(text);
+    if (schema.repair_field_ < 0) return SchemaError(path, "x-gongshi-repair-field", "unknown");
+    if (root["x-gongshi-repair-required"].get(e)) {
+      return SchemaError(path, "x-gongshi-repair-required", "missing beside the repair field");
+    }
+    auto list = StringList(e, path, "x-gongshi-repair-required");
+    if (!list) return Fail(list.error());
+    for (const std::string& name : *list) {
+      const int f = field_ref(name);
+      if (f < 0) return SchemaError(path, "x-gongshi-repair-required", "no field named " + name);
+      schema.repair_required_.push_back(f);
+    }
+  }
   for (auto [keyword, target] : {std::pair{"x-gongshi-kind-values", &schema.kind_values_},
                                  std::pair{"x-gongshi-kind-prefixes", &schema.kind_prefixes_}}) {
     if (!root[keyword].get(e)) {

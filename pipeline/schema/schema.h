@@ -52,17 +52,17 @@ struct FieldSpec {
   bool allows_boolean = false;
   bool allows_array = false;
   bool required = false;
-  bool publish = true;               // x-gongshi-publish: false keeps a side-channel field out
-  uint32_t max_length_chars = 0;     // 0 = no limit
+  bool publish = true;                   // x-gongshi-publish: false keeps a side-channel field out
+  uint32_t max_length_chars = 0;         // 0 = no limit
   std::vector<std::string> enum_values;  // canonical values (items.enum for multi-valued fields)
-  StringMap<std::string> enum_aliases;  // input value -> canonical value
+  StringMap<std::string> enum_aliases;   // input value -> canonical value
   std::vector<std::string> enum_prefixes;  // e.g. "其他": "其他-xxx" is accepted as 其他
   // kPenaltyCategories: input term -> bit set over enum_values.
   StringMap<uint64_t> vocabulary;
   PersonalKind personal = PersonalKind::kNone;
-  bool not_future = false;      // x-gongshi-not-future (dates)
-  int not_before_field = -1;    // x-gongshi-not-before (dates): this field >= that one
-  int id_type_field = -1;       // x-gongshi-id-type-field (id numbers)
+  bool not_future = false;                   // x-gongshi-not-future (dates)
+  int not_before_field = -1;                 // x-gongshi-not-before (dates): this field >= that one
+  int id_type_field = -1;                    // x-gongshi-id-type-field (id numbers)
   std::string placeholder;                   // x-gongshi-placeholder.value
   std::string placeholder_allowed_category;  // subject_category value that may use it
   int placeholder_requires_field = -1;       // field required with the placeholder
@@ -76,7 +76,7 @@ struct ConditionalRule {
   std::vector<std::string> values;  // canonical values that trigger the rule (single-valued)
   uint64_t value_mask = 0;          // bits that trigger the rule (multi-valued)
   std::vector<int> then_required;
-  std::vector<int> then_positive;   // then.properties.F.exclusiveMinimum: 0
+  std::vector<int> then_positive;  // then.properties.F.exclusiveMinimum: 0
   RejectReason reason = RejectReason::kFieldMissing;
 };
 
@@ -102,6 +102,10 @@ class RecordSchema {
   const std::vector<int>& identity() const { return identity_; }
   int withdraw_field() const { return withdraw_field_; }
   const std::vector<std::string>& withdraw_values() const { return withdraw_values_; }
+  // x-gongshi-repair-field: a record with this field is a credit-repair event, which needs only
+  // x-gongshi-repair-required (the fields that find the published record). -1 = none.
+  int repair_field() const { return repair_field_; }
+  const std::vector<int>& repair_required() const { return repair_required_; }
   const std::vector<std::string>& kind_values() const { return kind_values_; }
   const std::vector<std::string>& kind_prefixes() const { return kind_prefixes_; }
   const std::vector<int>& kind_marker_fields() const { return kind_marker_fields_; }
@@ -120,6 +124,8 @@ class RecordSchema {
   std::vector<int> identity_;
   int withdraw_field_ = -1;
   std::vector<std::string> withdraw_values_;
+  int repair_field_ = -1;
+  std::vector<int> repair_required_;
   std::vector<std::string> kind_values_;
   std::vector<std::string> kind_prefixes_;
   std::vector<int> kind_marker_fields_;

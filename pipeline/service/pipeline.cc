@@ -167,6 +167,7 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
   }
   const RecordSchema& penalty = parts.schemas->For(RecordKind::kPenalty);
   publish_until_field_ = penalty.FieldIndex("publish_until");
+  repair_field_ = penalty.repair_field();
   penalty_categories_field_ = penalty.FieldIndex("penalty_categories");
   // Test-only fault injection for the crash tests: GONGSHI_FAULT_KILL_AFTER_FILES=N kills the
   // process with SIGKILL after the N-th batch's files are durable and before its commit, the
@@ -212,17 +213,26 @@ void Pipeline::AssignDeadlines(RecordBatch& batch) const {
 void Pipeline::ApplyPublicationPeriods(RecordBatch& batch, int32_t today) const {
   for (Record& record : batch.records) {
     if (record.kind != RecordKind::kPenalty) continue;
+    const int32_t decided =
+        static_cast<int32_t>(record.values[decision_field_[static_cast<size_t>(record.kind)]]);
+    const uint64_t categories =
+        penalty_categories_field_ >= 0 && record.present.test(penalty_categories_field_)
+            ? static_cast<uint64_t>(record.values[penalty_categories_field_])
+            : 0;
+    if (record.outcome == Outcome::kWithdrawn && record.repair_requested) {
+      // Repair ends publication early, but not before the minimum period (令58, 令36).
+      if (record.values[repair_field_] < parts_.periods->Derive(decided, categories).min_end_day) {
+        record.Reject(RejectReason::kDateRangeOrder, repair_field_,
+                      "a credit repair before the minimum publication period of the rules in "
+                      "force at the decision date");
+      }
+      continue;
+    }
     if (record.outcome != Outcome::kPublished && record.outcome != Outcome::kUpdated) continue;
     if (publish_until_field_ >= 0 && record.present.test(publish_until_field_)) {
       record.publication_end_day = static_cast<int32_t>(record.values[publish_until_field_]);
       record.publication_end_derived = false;
     } else {
-      const int32_t decided =
-          static_cast<int32_t>(record.values[decision_field_[static_cast<size_t>(record.kind)]]);
-      const uint64_t categories =
-          penalty_categories_field_ >= 0
-              ? static_cast<uint64_t>(record.values[penalty_categories_field_])
-              : 0;
       record.publication_end_day = parts_.periods->Derive(decided, categories).end_day;
       record.publication_end_derived = true;
     }
@@ -490,6 +500,17 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
     counts->AddRedactions(RedactionKind::kBankCard, redaction.free_text.bank_card);
     counts->AddRedactions(RedactionKind::kEmail, redaction.free_text.email);
     counts->feed_bytes_written += feed_stats.bytes;
+    // Credit repairs: from the start of the repair day (Asia/Shanghai) to the durable withdrawal.
+    const int64_t now_ms = info.published_ms != 0
+                               ? info.published_ms
+                               : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+    for (const Record& record : batch.records) {
+      if (record.outcome != Outcome::kWithdrawn || !record.repair_requested) continue;
+      const int64_t repaired_ms = (record.values[repair_field_] * 86400 - 8 * 3600) * 1000;
+      counts->repair_latency_seconds.Observe(static_cast<double>(now_ms - repaired_ms) / 1000.0);
+    }
   }
 
   for (const Record& record : batch.records) {

@@ -129,6 +129,7 @@ class Pipeline {
   std::array<int, 3> authority_uscc_field_{-1, -1, -1};
   std::array<int, 3> authority_name_field_{-1, -1, -1};
   int publish_until_field_ = -1;  // penalty
+  int repair_field_ = -1;         // penalty: credit_repair_date
   int penalty_categories_field_ = -1;
   int batches_in_this_process_ = 0;
   int kill_after_files_batch_ = -1;  // test-only fault injection, see pipeline.cc

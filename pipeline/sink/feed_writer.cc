@@ -52,6 +52,7 @@ std::string UtcTimestamp(int64_t unix_ms) {
 }
 
 std::string_view WithdrawReason(const Record& record) {
+  if (record.repair_requested) return "credit_repair";
   switch (record.withhold_reason) {
     case WithholdReason::kMinor: return "withheld_minor";
     case WithholdReason::kConfidential: return "withheld_confidential";

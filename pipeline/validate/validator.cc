@@ -273,10 +273,21 @@ void Validator::Validate(Record& record, Arena& arena) const {
       record.fields[i] = {};
     }
   }
-  for (int i = 0; i < count; ++i) {
-    if (schema.field(i).required && !record.present.test(i)) {
-      record.Reject(RejectReason::kFieldMissing, i);
-      return;
+  // A credit-repair event names the published record and nothing else.
+  const bool repair = schema.repair_field() >= 0 && record.present.test(schema.repair_field());
+  if (repair) {
+    for (int i : schema.repair_required()) {
+      if (!record.present.test(i)) {
+        record.Reject(RejectReason::kFieldMissing, i);
+        return;
+      }
+    }
+  } else {
+    for (int i = 0; i < count; ++i) {
+      if (schema.field(i).required && !record.present.test(i)) {
+        record.Reject(RejectReason::kFieldMissing, i);
+        return;
+      }
     }
   }
   for (int i = 0; i < count; ++i) {
@@ -314,6 +325,7 @@ void Validator::Validate(Record& record, Arena& arena) const {
       }
     }
   }
+  if (repair) return;  // the rules below are about a decision's content
   for (const ConditionalRule& rule : schema.rules()) {
     if (!record.present.test(rule.if_field)) continue;
     const uint64_t have = rule.contains ? static_cast<uint64_t>(record.values[rule.if_field])

@@ -33,6 +33,16 @@ std::string Penalty(const std::string& doc, const std::string& decided,
   return json;
 }
 
+// A credit-repair event (信用修复): only what finds the published record, and the repair date.
+std::string Repair(const std::string& doc, const std::string& decided,
+                   const std::string& repaired) {
+  return "{\"kind\":\"penalty\",\"subject_name\":\"福州示例贸易有限公司\","
+         "\"subject_category\":\"法人及非法人组织\",\"uscc\":\"91350100M000100Y43\","
+         "\"decision_doc_no\":\"榕市监处罚〔2024〕" +
+         doc + "号\",\"decision_date\":\"" + decided +
+         "\",\"authority_uscc\":\"11420000MB15291767\",\"信用修复日期\":\"" + repaired + "\"}";
+}
+
 class PublicationEndTest : public ::testing::Test {
  protected:
   void SetUp() override { Today("2026-11-30"); }
@@ -169,6 +179,36 @@ TEST_F(PublicationEndTest, ASweepKilledBeforeItsCommitIsMadeAgainOnce) {
   EXPECT_NE(lines[1].find(R"("op":"withdraw")"), std::string::npos);
   const testing::ProcessResult verify = testing::Run({"verify-feeds", dir_ / "out"}, dir_.path());
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+TEST_F(PublicationEndTest, ACreditRepairEventWithdrawsThePublishedRecord) {
+  ASSERT_EQ(Run({Penalty("12", "2024-05-10", "2027-05-10")})["published"], 1u);
+  // 令58 (decided 2024-05-10): repair may end publication after 3 months, 2024-08-10.
+  auto counts = Run({Repair("12", "2024-05-10", "2026-11-25")});
+  EXPECT_EQ(counts["withdrawn"], 1u);
+  EXPECT_EQ(counts["rejected"], 0u);
+  const auto lines = FeedLines("12");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find(R"("op":"withdraw")"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(R"("reason":"credit_repair")"), std::string::npos) << lines[1];
+  EXPECT_EQ(lines[1].find("信用修复"), std::string::npos) << "a side channel, never published";
+  // Sent again: nothing new. And the end of the period has nothing left to withdraw.
+  EXPECT_EQ(Run({Repair("12", "2024-05-10", "2026-11-25")})["duplicate"], 1u);
+  Today("2027-05-11");
+  EXPECT_EQ(Run({})["expiry_withdrawals"], 0u);
+  EXPECT_EQ(FeedLines("12").size(), 2u);
+}
+
+TEST_F(PublicationEndTest, ACreditRepairBeforeTheMinimumPeriodOrWithoutTheKeyIsRejected) {
+  ASSERT_EQ(Run({Penalty("13", "2026-11-20", "2027-11-20")})["published"], 1u);
+  // 令36, general (decided 2026-11-20): at least 3 months, so not before 2027-02-20.
+  auto counts = Run({Repair("13", "2026-11-20", "2026-11-28")});
+  EXPECT_EQ(counts["rejected"], 1u);
+  EXPECT_EQ(counts["reject_reasons.date_range_order"], 1u);
+  std::string missing = With(Repair("13", "2026-11-20", "2026-11-28"), "decision_doc_no", "");
+  counts = Run({missing});
+  EXPECT_EQ(counts["reject_reasons.field_missing"], 1u);
+  EXPECT_EQ(FeedLines("13").size(), 1u) << "still published";
 }
 
 }  // namespace
