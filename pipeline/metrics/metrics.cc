@@ -395,12 +395,15 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const BuildInfo& 
     auto& withdrawal_latency = Register(
         BuildHistogram(), kWithdrawalLatency,
         "From the event to the durable withdrawal: the end of the publication period (24:00 of "
-        "its last day, Asia/Shanghai) or the start of the credit-repair day.",
+        "its last day, Asia/Shanghai), the start of the credit-repair day, or a revocation's "
+        "arrival.",
         r);
     m->withdrawal_latency_ = &withdrawal_latency.Add({{"cause", "period_ended"}},
                                                      Bounds(kWithdrawalLatencyBucketsSeconds));
     m->repair_withdrawal_latency_ = &withdrawal_latency.Add(
         {{"cause", "credit_repair"}}, Bounds(kWithdrawalLatencyBucketsSeconds));
+    m->revocation_latency_ =
+        &withdrawal_latency.Add({{"cause", "revoked"}}, Bounds(kWithdrawalLatencyBucketsSeconds));
     auto& lateness = Register(BuildCounter(), kDeadlineRecords,
                               "Published records by deadline attribution: on time, late because "
                               "the source was (source_late), or late in the pipeline.",
@@ -472,6 +475,7 @@ void ServiceMetrics::Add(const BatchCounts& counts) {
   AddHistogram(*end_to_end_latency_, counts.end_to_end_latency_seconds);
   AddHistogram(*publication_latency_, counts.publication_latency_working_days);
   AddHistogram(*repair_withdrawal_latency_, counts.repair_latency_seconds);
+  AddHistogram(*revocation_latency_, counts.revocation_latency_seconds);
   for (size_t i = 0; i < kLatenessCount; ++i) AddCount(lateness_[i], counts.lateness[i]);
 }
 

@@ -120,6 +120,8 @@ struct BatchCounts {
   std::array<uint64_t, kLatenessCount> lateness{};  // indexed by static_cast<size_t>(Lateness)
   // Credit-repair withdrawals: from the repair day to the durable withdrawal.
   LocalHistogram<kWithdrawalLatencyBucketsSeconds> repair_latency_seconds;
+  // Revocations: from the message's broker timestamp to the durable withdrawal.
+  LocalHistogram<kWithdrawalLatencyBucketsSeconds> revocation_latency_seconds;
 
   // Counts a record that has reached its final outcome.
   void CountRecord(const Record& record) {
@@ -227,6 +229,7 @@ class ServiceMetrics {
   prometheus::Counter* expiry_withdrawals_ = nullptr;
   prometheus::Histogram* withdrawal_latency_ = nullptr;          // cause="period_ended"
   prometheus::Histogram* repair_withdrawal_latency_ = nullptr;   // cause="credit_repair"
+  prometheus::Histogram* revocation_latency_ = nullptr;          // cause="revoked"
   std::array<prometheus::Counter*, kLatenessCount> lateness_{};  // kNotPublished stays null
   prometheus::Counter* commit_failures_ = nullptr;
   std::array<prometheus::Counter*, kWriteTargetCount> write_errors_{};

@@ -506,10 +506,16 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
                                : std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count();
+    // Revocations (撤销/无效): from the message's arrival (its Kafka timestamp).
     for (const Record& record : batch.records) {
-      if (record.outcome != Outcome::kWithdrawn || !record.repair_requested) continue;
-      const int64_t repaired_ms = (record.values[repair_field_] * 86400 - 8 * 3600) * 1000;
-      counts->repair_latency_seconds.Observe(static_cast<double>(now_ms - repaired_ms) / 1000.0);
+      if (record.outcome != Outcome::kWithdrawn) continue;
+      if (record.repair_requested) {
+        const int64_t repaired_ms = (record.values[repair_field_] * 86400 - 8 * 3600) * 1000;
+        counts->repair_latency_seconds.Observe(static_cast<double>(now_ms - repaired_ms) / 1000.0);
+      } else if (record.withdraw_requested && record.position.timestamp_ms > 0) {
+        counts->revocation_latency_seconds.Observe(
+            static_cast<double>(now_ms - record.position.timestamp_ms) / 1000.0);
+      }
     }
   }
 
