@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libsimdjson-dev librocksdb-dev librdkafka-dev prometheus-cpp-dev libexpected-dev libfmt-dev
   libspdlog-dev libcli11-dev libyaml-cpp-dev libxxhash-dev libssl-dev libcurl4-openssl-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev libcivetweb-dev prometheus
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libcivetweb-dev prometheus nginx
   chromium fonts-wqy-microhei
 )
 
