@@ -19,6 +19,7 @@
 #include "pipeline/redact/leak_scan.h"
 #include "pipeline/redact/redactor.h"
 #include "pipeline/service/file_pass.h"
+#include "pipeline/service/http_delivery.h"
 #include "pipeline/service/kafka_service.h"
 #include "pipeline/sink/dead_letter.h"
 #include "pipeline/sink/feed_writer.h"
@@ -283,6 +284,64 @@ int AuditCommand(const std::string& state, const std::string& from, const std::s
   return 0;
 }
 
+// The HTTP sink's books: batches sent but not acknowledged (and not sent yet) from the outbox,
+// the receipts' totals; --send delivers what waits (dry run by default).
+int ReconcileCommand(const std::string& config_path, std::string out, std::string state,
+                     bool send) {
+  auto config = ConfigFrom(config_path);
+  if (!config) return Report(config.error());
+  if (!config->http.enabled) {
+    std::fprintf(stderr, "gongshi reconcile: %s has no http section\n", config_path.c_str());
+    return 2;
+  }
+  if (out.empty()) out = config->service.out_dir;
+  if (out.empty()) {
+    std::fprintf(stderr, "gongshi reconcile: give --out DIR (or service.out_dir)\n");
+    return 2;
+  }
+  if (state.empty()) state = !config->state.dir.empty() ? config->state.dir : out + "/state";
+  auto store = StateStore::Open(
+      {.dir = state + "/rocksdb", .block_cache_bytes = 8 << 20, .read_only = !send});
+  if (!store) return Report(store.error());
+  std::vector<OutboxEntry> waiting;
+  if (auto listed = (*store)->ListOutbox(SIZE_MAX, waiting); !listed) return Report(listed.error());
+  uint64_t acknowledged = 0, refused = 0;
+  if (auto counted = (*store)->ForEachReceipt([&](const Receipt& receipt) {
+        (receipt.status >= 200 && receipt.status < 300 ? acknowledged : refused) += 1;
+      });
+      !counted) {
+    return Report(counted.error());
+  }
+  for (const OutboxEntry& entry : waiting) {
+    std::printf("%010llu %s records=%llu %s attempts=%u%s%s\n",
+                static_cast<unsigned long long>(entry.sequence), entry.batch_id.c_str(),
+                static_cast<unsigned long long>(entry.records),
+                entry.attempts > 0 ? "sent-not-acknowledged" : "not-sent", entry.attempts,
+                entry.last_error.empty() ? "" : " last_error=", entry.last_error.c_str());
+  }
+  std::printf("acknowledged=%llu refused=%llu waiting=%zu\n",
+              static_cast<unsigned long long>(acknowledged),
+              static_cast<unsigned long long>(refused), waiting.size());
+  if (!send) {
+    if (!waiting.empty()) std::printf("dry run: --send delivers the waiting batches\n");
+    return 0;
+  }
+  auto delivery = HttpDelivery::Create(config->http, **store, out);
+  if (!delivery) return Report(delivery.error());
+  auto left = (*delivery)->Drain(
+      std::chrono::milliseconds(config->http.drain_timeout_ms), [](const DeliveryStep& step) {
+        std::printf("%010llu %s %s%s%s\n", static_cast<unsigned long long>(step.sequence),
+                    step.batch_id.c_str(),
+                    step.what == DeliveryStep::What::kAcknowledged ? "acknowledged"
+                    : step.what == DeliveryStep::What::kRefused    ? "refused (dlq/http/)"
+                                                                   : "retry",
+                    step.error.empty() ? "" : ": ", step.error.c_str());
+      });
+  if (!left) return Report(left.error());
+  std::printf("waiting=%llu\n", static_cast<unsigned long long>(*left));
+  return *left == 0 ? 0 : 1;
+}
+
 int DemoCommand(const std::string& out, uint64_t count, uint64_t seed, bool keep_running) {
   std::error_code error;
   for (const char* sub : {"state", "feeds", "dlq", "withheld"}) {
@@ -457,6 +516,16 @@ int main(int argc, char** argv) {
   audit->add_option("--format", audit_format, "csv (default), json or html");
   audit->add_option("--out", audit_out, "output file (default stdout)");
 
+  std::string reconcile_config, reconcile_out, reconcile_state;
+  bool reconcile_send = false;
+  CLI::App* reconcile = app.add_subcommand(
+      "reconcile", "list feed batches the site has not acknowledged; --send delivers them");
+  reconcile->add_option("--config", reconcile_config, "the config with the http section")
+      ->required();
+  reconcile->add_option("--out", reconcile_out, "the output directory (default service.out_dir)");
+  reconcile->add_option("--state", reconcile_state, "the state directory (default OUT/state)");
+  reconcile->add_flag("--send", reconcile_send, "send them now (default: dry run)");
+
   std::string demo_out = "gongshi-demo";
   uint64_t demo_count = 10000;
   bool keep_running = false;
@@ -489,6 +558,9 @@ int main(int argc, char** argv) {
   if (*scan) return ScanCommand(scan_out);
   if (*dlq_show) return DeadLetterShowCommand(dlq_file, dlq_state, dlq_config);
   if (*audit) return AuditCommand(audit_state, audit_from, audit_to, audit_format, audit_out);
+  if (*reconcile) {
+    return ReconcileCommand(reconcile_config, reconcile_out, reconcile_state, reconcile_send);
+  }
   if (*demo) return DemoCommand(demo_out, demo_count, demo_seed, keep_running);
   return 0;
 }

@@ -108,9 +108,10 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   if (root.IsNull()) return config;
   try {
-    GONGSHI_TRY(r.OnlyKeys(root, "",
-                           {"schemas_dir", "holidays_dir", "today", "input", "state", "redaction",
-                            "batch", "deadline", "dead_letter", "kafka", "service"}));
+    GONGSHI_TRY(
+        r.OnlyKeys(root, "",
+                   {"schemas_dir", "holidays_dir", "today", "input", "state", "redaction", "batch",
+                    "deadline", "dead_letter", "kafka", "service", "http", "feeds"}));
     GONGSHI_TRY(r.String(Child(root, "schemas_dir"), "schemas_dir", config.schemas_dir));
     GONGSHI_TRY(r.String(Child(root, "holidays_dir"), "holidays_dir", config.holidays_dir));
     GONGSHI_TRY(r.String(Child(root, "today"), "today", config.today));
@@ -341,6 +342,55 @@ Result<Config> LoadConfig(const std::string& path) {
     }
     GONGSHI_TRY(r.Unsigned(Child(service, "shutdown_timeout_ms"), "service.shutdown_timeout_ms",
                            100, 3600000, config.service.shutdown_timeout_ms));
+    const YAML::Node feeds = Child(root, "feeds");
+    GONGSHI_TRY(r.OnlyKeys(feeds, "feeds", {"csv", "csv_encoding"}));
+    GONGSHI_TRY(r.Bool(Child(feeds, "csv"), "feeds.csv", config.feeds.csv));
+    GONGSHI_TRY(
+        r.String(Child(feeds, "csv_encoding"), "feeds.csv_encoding", config.feeds.csv_encoding));
+    if (config.feeds.csv_encoding != "utf-8-bom" && config.feeds.csv_encoding != "utf-8" &&
+        config.feeds.csv_encoding != "utf8" && config.feeds.csv_encoding != "gb18030") {
+      return Fail(r.Fail("feeds.csv_encoding", fmt::format("'{}' is not one of utf-8-bom, gb18030",
+                                                           config.feeds.csv_encoding))
+                      .error());
+    }
+    if (const YAML::Node http = Child(root, "http")) {
+      config.http.enabled = true;
+      GONGSHI_TRY(r.OnlyKeys(
+          http, "http",
+          {"url", "auth", "tls", "connect_timeout_ms", "timeout_ms", "backoff_initial_ms",
+           "backoff_max_ms", "max_pending_batches", "drain_timeout_ms"}));
+      GONGSHI_TRY(r.String(Child(http, "url"), "http.url", config.http.url));
+      if (config.http.url.rfind("http://", 0) != 0 && config.http.url.rfind("https://", 0) != 0) {
+        return Fail(r.Fail("http.url", "required, starting with https:// (or http://)").error());
+      }
+      const YAML::Node auth = Child(http, "auth");
+      GONGSHI_TRY(r.OnlyKeys(auth, "http.auth", {"header", "scheme", "token_file", "token_env"}));
+      GONGSHI_TRY(r.String(Child(auth, "header"), "http.auth.header", config.http.auth_header));
+      GONGSHI_TRY(r.String(Child(auth, "scheme"), "http.auth.scheme", config.http.auth_scheme));
+      GONGSHI_TRY(
+          r.String(Child(auth, "token_file"), "http.auth.token_file", config.http.token_file));
+      GONGSHI_TRY(r.String(Child(auth, "token_env"), "http.auth.token_env", config.http.token_env));
+      const YAML::Node tls = Child(http, "tls");
+      GONGSHI_TRY(r.OnlyKeys(tls, "http.tls", {"ca_file", "client_cert", "client_key", "verify"}));
+      GONGSHI_TRY(r.String(Child(tls, "ca_file"), "http.tls.ca_file", config.http.ca_file));
+      GONGSHI_TRY(
+          r.String(Child(tls, "client_cert"), "http.tls.client_cert", config.http.client_cert));
+      GONGSHI_TRY(
+          r.String(Child(tls, "client_key"), "http.tls.client_key", config.http.client_key));
+      GONGSHI_TRY(r.Bool(Child(tls, "verify"), "http.tls.verify", config.http.verify_tls));
+      GONGSHI_TRY(r.Unsigned(Child(http, "connect_timeout_ms"), "http.connect_timeout_ms", 100,
+                             600000, config.http.connect_timeout_ms));
+      GONGSHI_TRY(r.Unsigned(Child(http, "timeout_ms"), "http.timeout_ms", 100, 3600000,
+                             config.http.timeout_ms));
+      GONGSHI_TRY(r.Unsigned(Child(http, "backoff_initial_ms"), "http.backoff_initial_ms", 1,
+                             600000, config.http.backoff_initial_ms));
+      GONGSHI_TRY(r.Unsigned(Child(http, "backoff_max_ms"), "http.backoff_max_ms", 1, 86400000,
+                             config.http.backoff_max_ms));
+      GONGSHI_TRY(r.Unsigned(Child(http, "max_pending_batches"), "http.max_pending_batches", 1,
+                             100000, config.http.max_pending_batches));
+      GONGSHI_TRY(r.Unsigned(Child(http, "drain_timeout_ms"), "http.drain_timeout_ms", 0, 86400000,
+                             config.http.drain_timeout_ms));
+    }
     if (config.kafka.enabled && config.service.out_dir.empty()) {
       return Fail(r.Fail("service.out_dir", "required with a kafka section").error());
     }

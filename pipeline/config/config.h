@@ -106,6 +106,38 @@ struct ServiceConfig {
   uint64_t shutdown_timeout_ms = 30000;  // service.shutdown_timeout_ms: then exit regardless
 };
 
+// The feed files: NDJSON always, the national CSV template beside it on request.
+struct FeedsConfig {
+  bool csv = false;                        // feeds.csv
+  std::string csv_encoding = "utf-8-bom";  // feeds.csv_encoding: utf-8-bom | gb18030
+};
+
+// The HTTP sink: each feed batch POSTed to the disclosure site, idempotency key = batch id.
+struct HttpConfig {
+  bool enabled = false;  // true when the config has an http section
+  std::string url;       // http.url (required)
+  // http.auth: the header carrying the site's token, "<header>: <scheme> <token>". The token
+  // comes from http.auth.token_file, else $<http.auth.token_env>; it is never logged.
+  std::string auth_header = "Authorization";
+  std::string auth_scheme = "Bearer";
+  std::string token_file;
+  std::string token_env;
+  std::string ca_file;  // http.tls.ca_file, client_cert, client_key, verify (default true)
+  std::string client_cert;
+  std::string client_key;
+  bool verify_tls = true;
+  uint64_t connect_timeout_ms = 5000;  // http.connect_timeout_ms
+  uint64_t timeout_ms = 30000;         // http.timeout_ms: a whole request
+  uint64_t backoff_initial_ms = 500;   // http.backoff_initial_ms: first retry wait (jittered)
+  uint64_t backoff_max_ms = 60000;     // http.backoff_max_ms: longest wait, Retry-After included
+  // http.max_pending_batches: the service stops consuming while more batches than this wait
+  // for the site (they are durable locally; nothing is lost, the deadlines show the wait).
+  uint64_t max_pending_batches = 8;
+  // http.drain_timeout_ms: how long a file pass keeps trying to deliver at its end; what is left
+  // is delivered by the next run or `gongshi reconcile --send`.
+  uint64_t drain_timeout_ms = 60000;
+};
+
 struct Config {
   std::string source_path;   // the file the config came from, for messages
   std::string schemas_dir;   // schemas_dir: default the installed/built-in schemas
@@ -119,6 +151,8 @@ struct Config {
   DeadLetterConfig dead_letter;
   KafkaConfig kafka;
   ServiceConfig service;
+  HttpConfig http;
+  FeedsConfig feeds;
 };
 
 std::string_view FieldRuleName(FieldRule rule);

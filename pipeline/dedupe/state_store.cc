@@ -18,6 +18,9 @@ constexpr char kProgressPrefix = 'p';
 constexpr char kChainPrefix = 'c';
 constexpr char kAuditPrefix = 'a';
 constexpr char kExpiryPrefix = 'e';
+constexpr char kOutboxPrefix = 'o';
+constexpr char kReceiptPrefix = 'h';
+constexpr uint8_t kOutboxVersion = 1;
 constexpr uint8_t kExpiryVersion = 1;
 constexpr uint8_t kAuditVersion = 1;
 constexpr std::string_view kBatchSequenceKey = "b";
@@ -98,6 +101,14 @@ std::string ExpiryKey(int32_t end_day, const Digest128& id) {
   for (int shift = 24; shift >= 0; shift -= 8)
     key.push_back(static_cast<char>(day >> shift & 0xff));
   key.append(reinterpret_cast<const char*>(id.data()), id.size());
+  return key;
+}
+
+std::string SequenceKey(char prefix, uint64_t sequence) {
+  std::string key(1, prefix);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>(sequence >> shift & 0xff));
+  }
   return key;
 }
 
@@ -282,6 +293,129 @@ void StateStore::Transaction::PutExpiry(const ExpiryEntry& entry) {
 
 void StateStore::Transaction::DeleteExpiry(int32_t end_day, const Digest128& identity) {
   batch_.Delete(ExpiryKey(end_day, identity)).PermitUncheckedError();
+}
+
+void StateStore::Transaction::PutOutbox(const OutboxEntry& entry) {
+  std::string value;
+  Writer w(value);
+  w.Put(kOutboxVersion);
+  w.Put(entry.records);
+  w.Put(entry.attempts);
+  w.Put(entry.first_attempt_ms);
+  PutString(value, entry.batch_id);
+  PutString(value, entry.last_error);
+  w.Put(static_cast<uint16_t>(entry.files.size()));
+  for (const std::string& file : entry.files) PutString(value, file);
+  batch_.Put(SequenceKey(kOutboxPrefix, entry.sequence), value).PermitUncheckedError();
+}
+
+void StateStore::Transaction::DeleteOutbox(uint64_t sequence) {
+  batch_.Delete(SequenceKey(kOutboxPrefix, sequence)).PermitUncheckedError();
+}
+
+void StateStore::Transaction::PutReceipt(const Receipt& receipt) {
+  std::string value;
+  Writer w(value);
+  w.Put(kOutboxVersion);
+  w.Put(static_cast<int32_t>(receipt.status));
+  w.Put(receipt.attempts);
+  w.Put(receipt.answered_ms);
+  PutString(value, receipt.batch_id);
+  PutString(value, receipt.answer.substr(0, 1024));
+  batch_.Put(SequenceKey(kReceiptPrefix, receipt.sequence), value).PermitUncheckedError();
+}
+
+namespace {
+
+uint64_t SequenceOf(std::string_view key) {
+  uint64_t sequence = 0;
+  for (size_t i = 1; i < key.size() && i <= 8; ++i) {
+    sequence = sequence << 8 | static_cast<uint8_t>(key[i]);
+  }
+  return sequence;
+}
+
+bool DecodeOutbox(std::string_view key, std::string_view value, OutboxEntry& entry) {
+  if (key.size() != 9) return false;
+  entry.sequence = SequenceOf(key);
+  uint8_t version = 0;
+  if (value.size() < 1 + 8 + 4 + 8) return false;
+  std::memcpy(&version, value.data(), 1);
+  if (version != kOutboxVersion) return false;
+  std::memcpy(&entry.records, value.data() + 1, 8);
+  std::memcpy(&entry.attempts, value.data() + 9, 4);
+  std::memcpy(&entry.first_attempt_ms, value.data() + 13, 8);
+  value.remove_prefix(21);
+  if (!GetString(value, entry.batch_id) || !GetString(value, entry.last_error)) return false;
+  uint16_t files = 0;
+  if (value.size() < 2) return false;
+  std::memcpy(&files, value.data(), 2);
+  value.remove_prefix(2);
+  entry.files.resize(files);
+  for (std::string& file : entry.files) {
+    if (!GetString(value, file)) return false;
+  }
+  return true;
+}
+
+bool DecodeReceipt(std::string_view key, std::string_view value, Receipt& receipt) {
+  if (key.size() != 9 || value.size() < 1 + 4 + 4 + 8) return false;
+  receipt.sequence = SequenceOf(key);
+  if (static_cast<uint8_t>(value[0]) != kOutboxVersion) return false;
+  int32_t status = 0;
+  std::memcpy(&status, value.data() + 1, 4);
+  receipt.status = status;
+  std::memcpy(&receipt.attempts, value.data() + 5, 4);
+  std::memcpy(&receipt.answered_ms, value.data() + 9, 8);
+  value.remove_prefix(17);
+  return GetString(value, receipt.batch_id) && GetString(value, receipt.answer);
+}
+
+}  // namespace
+
+Status StateStore::ListOutbox(size_t limit, std::vector<OutboxEntry>& out) {
+  out.clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string start(1, kOutboxPrefix);
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    if (key.empty() || key[0] != kOutboxPrefix) break;
+    OutboxEntry entry;
+    if (!DecodeOutbox(key, it->value().ToStringView(), entry)) {
+      return Fail(ErrorCode::kInternal, "state store: an outbox entry has an unknown layout");
+    }
+    out.push_back(std::move(entry));
+  }
+  if (!it->status().ok()) return Fail(FromRocksDb(it->status(), "outbox scan"));
+  return Ok();
+}
+
+Result<std::optional<Receipt>> StateStore::GetReceipt(uint64_t sequence) {
+  std::string value;
+  const rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), SequenceKey(kReceiptPrefix, sequence), &value);
+  if (status.IsNotFound()) return std::optional<Receipt>();
+  if (!status.ok()) return Fail(FromRocksDb(status, "receipt"));
+  Receipt receipt;
+  if (!DecodeReceipt(SequenceKey(kReceiptPrefix, sequence), value, receipt)) {
+    return Fail(ErrorCode::kInternal, "state store: a receipt has an unknown layout");
+  }
+  return std::optional<Receipt>(std::move(receipt));
+}
+
+Status StateStore::ForEachReceipt(const std::function<void(const Receipt&)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(std::string(1, kReceiptPrefix)); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    if (key.empty() || key[0] != kReceiptPrefix) break;
+    Receipt receipt;
+    if (!DecodeReceipt(key, it->value().ToStringView(), receipt)) {
+      return Fail(ErrorCode::kInternal, "state store: a receipt has an unknown layout");
+    }
+    visit(receipt);
+  }
+  if (!it->status().ok()) return Fail(FromRocksDb(it->status(), "receipt scan"));
+  return Ok();
 }
 
 Status StateStore::CollectExpired(int32_t today, size_t limit, std::vector<ExpiryEntry>& out) {

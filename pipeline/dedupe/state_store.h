@@ -69,6 +69,26 @@ struct SourceProgress {
   uint64_t batches = 0;
 };
 
+// A feed batch the HTTP sink has still to deliver (the outbox), or its receipt once the site
+// answered. Written in the batch's own commit, so a batch is never durable without its entry.
+struct OutboxEntry {
+  uint64_t sequence = 0;
+  std::string batch_id;
+  uint64_t records = 0;
+  std::vector<std::string> files;  // feed files, relative to the output directory, in kind order
+  uint32_t attempts = 0;
+  int64_t first_attempt_ms = 0;
+  std::string last_error;  // of the last failed attempt ("" before any)
+};
+struct Receipt {
+  uint64_t sequence = 0;
+  std::string batch_id;
+  int status = 0;      // the site's HTTP status: 2xx acknowledged, 4xx refused
+  std::string answer;  // the site's answer (body), at most 1 KiB
+  uint32_t attempts = 0;
+  int64_t answered_ms = 0;
+};
+
 struct StateOptions {
   std::string dir;
   uint64_t block_cache_bytes = 256ull << 20;
@@ -96,6 +116,10 @@ class StateStore {
     // The expiry index: published penalties by the last day of their publication period.
     void PutExpiry(const ExpiryEntry& entry);
     void DeleteExpiry(int32_t end_day, const Digest128& identity);
+    // The HTTP sink's outbox and receipts.
+    void PutOutbox(const OutboxEntry& entry);
+    void DeleteOutbox(uint64_t sequence);
+    void PutReceipt(const Receipt& receipt);
     // The auditors' ledger: one entry per record that was not a duplicate, keyed by decision
     // month (arrival month when the decision date is unknown) so a period is a range scan.
     void PutAudit(const AuditEvent& event, const Digest128& identity, uint64_t batch_sequence,
@@ -115,6 +139,12 @@ class StateStore {
   // Up to `limit` expiry entries whose publication ended before `today` (end_day < today), in
   // end-day order. `out` is cleared first.
   Status CollectExpired(int32_t today, size_t limit, std::vector<ExpiryEntry>& out);
+
+  // Up to `limit` outbox entries in batch order (the oldest first). `out` is cleared first.
+  Status ListOutbox(size_t limit, std::vector<OutboxEntry>& out);
+  Result<std::optional<Receipt>> GetReceipt(uint64_t sequence);
+  // Every receipt, in batch order.
+  Status ForEachReceipt(const std::function<void(const Receipt&)>& visit);
 
   // A few RocksDB figures for logs and the summary.
   uint64_t ApproximateRecordCount();

@@ -41,6 +41,8 @@ constexpr std::string_view kFeedWrittenBytes = "gongshi_feed_written_bytes_total
 constexpr std::string_view kEndToEndLatency = "gongshi_end_to_end_latency_seconds";
 constexpr std::string_view kPublicationLatency = "gongshi_publication_latency_workdays";
 constexpr std::string_view kExpiryWithdrawals = "gongshi_expiry_withdrawals_total";
+constexpr std::string_view kHttpRequests = "gongshi_http_requests_total";
+constexpr std::string_view kHttpOutbox = "gongshi_http_outbox_batches";
 constexpr std::string_view kWithdrawalLatency = "gongshi_withdrawal_latency_seconds";
 constexpr std::string_view kDeadlineRecords = "gongshi_deadline_records_total";
 constexpr std::string_view kRecordsAtRisk = "gongshi_records_at_risk";
@@ -77,6 +79,8 @@ constexpr std::array kFamilyNames = {
     kPublicationLatency,
     kExpiryWithdrawals,
     kWithdrawalLatency,
+    kHttpRequests,
+    kHttpOutbox,
     kDeadlineRecords,
     kRecordsAtRisk,
     kOldestSlack,
@@ -96,7 +100,8 @@ constexpr std::array kFamilyNames = {
     kProcessMaxFds,
     kProcessStartTime,
 };
-constexpr std::array kHistogramFamilyNames = {kBatchSize, kEndToEndLatency, kPublicationLatency};
+constexpr std::array kHistogramFamilyNames = {kBatchSize, kEndToEndLatency, kPublicationLatency,
+                                              kWithdrawalLatency};
 
 // Label values of gongshi_deadline_records_total, by Lateness value: LatenessCode()'s, copied
 // because the audit stage is not a dependency. Not published has no publication to time.
@@ -392,6 +397,18 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const BuildInfo& 
                   "(公示截止期) ended.",
                   r)
              .Add({});
+    auto& http = Register(BuildCounter(), kHttpRequests,
+                          "POSTs of feed batches to the disclosure site, by what the answer "
+                          "meant: acknowledged, retry (5xx, 408, 429, no answer) or refused.",
+                          r);
+    for (const char* result : {"acknowledged", "retry", "refused"}) {
+      m->http_requests_.push_back(&http.Add({{"result", result}}));
+    }
+    m->http_outbox_ = &Register(BuildGauge(), kHttpOutbox,
+                                "Committed feed batches waiting for the disclosure site to "
+                                "acknowledge them (counted up to http.max_pending_batches + 1).",
+                                r)
+                           .Add({});
     auto& withdrawal_latency = Register(
         BuildHistogram(), kWithdrawalLatency,
         "From the event to the durable withdrawal: the end of the publication period (24:00 of "
@@ -538,6 +555,16 @@ void ServiceMetrics::AddExpiryWithdrawals(std::span<const double> latency_second
   LocalHistogram<kWithdrawalLatencyBucketsSeconds> local;
   for (double seconds : latency_seconds) local.Observe(seconds);
   AddHistogram(*withdrawal_latency_, local);
+}
+
+void ServiceMetrics::CountHttpRequest(int result) {
+  if (result >= 0 && static_cast<size_t>(result) < http_requests_.size()) {
+    http_requests_[static_cast<size_t>(result)]->Increment();
+  }
+}
+
+void ServiceMetrics::SetHttpOutbox(uint64_t batches) {
+  http_outbox_->Set(static_cast<double>(batches));
 }
 
 void ServiceMetrics::SetDeadlineRisk(uint64_t at_risk, double oldest_slack_working_days) {

@@ -189,6 +189,10 @@ class ServiceMetrics {
   // has passed); pass NaN when nothing is held, which is also the value before the first call, so
   // an empty backlog does not read as "0 days left".
   void SetDeadlineRisk(uint64_t at_risk, double oldest_slack_working_days);
+  // The HTTP sink (thread-safe: the delivery thread calls them). `result`: 0 acknowledged,
+  // 1 retry, 2 refused (the order of Delivery in pipeline/sink/http_sink.h).
+  void CountHttpRequest(int result);
+  void SetHttpOutbox(uint64_t batches);
   // One sweep's withdrawals at the end of publication periods: their latency in seconds.
   void AddExpiryWithdrawals(std::span<const double> latency_seconds);
   // The holiday calendar loaded: the last year with a State Council notice, and whether next
@@ -227,6 +231,8 @@ class ServiceMetrics {
   prometheus::Histogram* end_to_end_latency_ = nullptr;
   prometheus::Histogram* publication_latency_ = nullptr;
   prometheus::Counter* expiry_withdrawals_ = nullptr;
+  std::vector<prometheus::Counter*> http_requests_;
+  prometheus::Gauge* http_outbox_ = nullptr;
   prometheus::Histogram* withdrawal_latency_ = nullptr;          // cause="period_ended"
   prometheus::Histogram* repair_withdrawal_latency_ = nullptr;   // cause="credit_repair"
   prometheus::Histogram* revocation_latency_ = nullptr;          // cause="revoked"

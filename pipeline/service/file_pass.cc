@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "pipeline/record/json_out.h"
+#include "pipeline/service/http_delivery.h"
 #include "pipeline/source/ndjson_source.h"
 
 namespace gongshi {
@@ -69,6 +70,10 @@ std::string RunSummary::ToJson() const {
   // Not input records, so not part of read = published + ... + rejected.
   AppendJsonKey(out, "expiry_withdrawals");
   AppendJsonUint(out, expiry_withdrawals);
+  if (http) {
+    AppendJsonKey(out, "http_pending");
+    AppendJsonUint(out, http_pending);
+  }
   if (generation > 0) {  // a file pass (the service has no passes)
     AppendJsonKey(out, "resumed");
     out.append(resumed ? "true" : "false");
@@ -178,6 +183,26 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
   auto swept = (*pipeline)->Sweep();
   if (!swept) return Fail(swept.error());
   summary.expiry_withdrawals = swept->withdrawn;
+
+  // The HTTP sink: deliver what this pass (and any earlier one) committed, for at most
+  // http.drain_timeout_ms; what is left waits in the outbox for the next run or `reconcile`.
+  if (options.config.http.enabled) {
+    auto delivery = HttpDelivery::Create(options.config.http, *parts->store, options.out_dir);
+    if (!delivery) return Fail(delivery.error());
+    auto left = (*delivery)->Drain(std::chrono::milliseconds(options.config.http.drain_timeout_ms),
+                                   [](const DeliveryStep& step) {
+                                     if (step.what == DeliveryStep::What::kRefused) {
+                                       std::fprintf(stderr,
+                                                    "gongshi: http: batch %llu refused (%s); it "
+                                                    "is in dlq/http/\n",
+                                                    static_cast<unsigned long long>(step.sequence),
+                                                    step.error.c_str());
+                                     }
+                                   });
+    if (!left) return Fail(left.error());
+    summary.http = true;
+    summary.http_pending = *left;
+  }
 
   summary.counts.outcomes = progress.outcomes;
   summary.counts.reject_reasons = progress.reject_reasons;

@@ -26,6 +26,8 @@ struct RunSummary {
   std::string state_dir;
   bool key_generated = false;
   uint64_t expiry_withdrawals = 0;  // the sweep's withdrawals (not input records)
+  bool http = false;                // an HTTP sink is configured
+  uint64_t http_pending = 0;        // batches the site has not acknowledged yet
   std::string ToJson() const;
 };
 

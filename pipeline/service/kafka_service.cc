@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/record/json_out.h"
+#include "pipeline/service/http_delivery.h"
 #include "pipeline/service/pipeline.h"
 #include "pipeline/service/publisher.h"
 #include "pipeline/sink/kafka_producer.h"
@@ -249,6 +251,38 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       to_dead_letter_topic);
   partitions.set_publisher(&publisher);
 
+  // The HTTP sink: its own thread sends the outbox in batch order; consuming pauses while more
+  // than http.max_pending_batches wait for the site.
+  std::unique_ptr<HttpDelivery> delivery;
+  std::mutex delivery_error_mutex;
+  std::optional<Error> delivery_error;
+  if (config.http.enabled) {
+    auto created = HttpDelivery::Create(config.http, *parts->store, config.service.out_dir);
+    if (!created) return Fail(created.error());
+    delivery = std::move(*created);
+    ServiceMetrics* m = metrics->get();
+    delivery->Start(
+        [&config, m, d = delivery.get()](const DeliveryStep& step) {
+          m->CountHttpRequest(step.what == DeliveryStep::What::kAcknowledged ? 0
+                              : step.what == DeliveryStep::What::kRetry      ? 1
+                                                                             : 2);
+          m->SetHttpOutbox(d->pending());
+          if (step.what == DeliveryStep::What::kRetry) {
+            Log(config, "warn",
+                fmt::format("http: batch {} ({} records): {}; attempt {} failed, next in {} ms",
+                            step.sequence, step.records, step.error, step.attempts, step.wait_ms));
+          } else if (step.what == DeliveryStep::What::kRefused) {
+            Log(config, "error",
+                fmt::format("http: batch {} refused by the site ({}); it is in dlq/http/",
+                            step.sequence, step.error));
+          }
+        },
+        [&](const Error& error) {
+          std::lock_guard lock(delivery_error_mutex);
+          delivery_error = error;
+        });
+  }
+
   // A partition's batch is durable and committed in RocksDB: count it, then tell Kafka.
   auto published = [&](const TopicPartition& tp, int64_t end_offset, const RecordBatch& batch,
                        BatchCounts& counts) {
@@ -262,6 +296,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     }
     summary.counts.Add(counts);
     (**metrics).Add(counts);
+    if (delivery) delivery->Notify();
     if (auto committed = (*source)->Commit({{tp, end_offset}}); !committed) {
       (**metrics).CountCommitFailure();
       Log(config, "warn",
@@ -314,8 +349,22 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
           fmt::format("sink: {}; {} record(s) held, retrying with backoff", publisher.last_error(),
                       publisher.held_records()));
     }
-    if (publisher.failing() != paused) {
-      paused = publisher.failing();
+    if (delivery) {
+      std::lock_guard lock(delivery_error_mutex);
+      if (delivery_error) {
+        Log(config, "error", "http: " + delivery_error->message());
+        return Fail(*delivery_error);
+      }
+    }
+    const bool backlogged = delivery && delivery->backlogged();
+    if ((publisher.failing() || backlogged) != paused) {
+      paused = publisher.failing() || backlogged;
+      if (backlogged && paused) {
+        Log(config, "warn",
+            fmt::format("http: {} batches wait for the site; consuming paused until it catches "
+                        "up",
+                        delivery->pending()));
+      }
       if (paused) {
         (void)(*source)->Pause((*source)->Assignment());
       } else {
@@ -331,6 +380,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       if (swept) {
         swept_day = day;
         summary.expiry_withdrawals += swept->withdrawn;
+        if (delivery && swept->batches > 0) delivery->Notify();
         (**metrics).AddExpiryWithdrawals(swept->latency_seconds);
         if (swept->withdrawn + swept->stale > 0) {
           Log(config, "info",
@@ -385,6 +435,16 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       std::_Exit(1);
     }
   });
+  if (delivery) {
+    // What is in flight is given up; it stays in the outbox and is sent again at the next start.
+    delivery->Stop();
+    if (delivery->pending() > 0) {
+      Log(config, "info",
+          fmt::format("stopping: {} batch(es) not acknowledged by the site yet; they are sent "
+                      "at the next start",
+                      delivery->pending()));
+    }
+  }
   if (const uint64_t held = publisher.DropAll(); held > 0) {
     // Not committed anywhere: the next start (or the partitions' next owner) reads them again.
     Log(config, "info",

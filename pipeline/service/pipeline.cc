@@ -154,7 +154,11 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
       validator_(*parts.schemas, ValidatorOptions{.today = Today(config)}),
       deduper_(*parts.schemas, *parts.store, *parts.hash),
       redactor_(std::move(redactor)),
-      feeds_(*parts.schemas, out_dir),
+      feeds_(*parts.schemas, out_dir,
+             FeedOptions{
+                 .csv = config.feeds.csv,
+                 .csv_encoding =
+                     ParseCsvEncoding(config.feeds.csv_encoding).value_or(CsvEncoding::kUtf8Bom)}),
       dead_letter_(*parts.schemas, out_dir, original,
                    parts.hash->DeriveKey("gongshi dead-letter seal v1"),
                    parts.hash->DeriveKey("gongshi dead-letter nonce v1")) {
@@ -366,6 +370,7 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
       for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
         transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);
       }
+      AddToOutbox(batch, info, transaction);
       transaction.PutBatchSequence(info.sequence + 1);
       stats.withdrawn += batch.records.size();
       ++stats.batches;
@@ -375,6 +380,28 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
     }
   }
   return stats;
+}
+
+void Pipeline::AddToOutbox(const RecordBatch& batch, const BatchInfo& info,
+                           StateStore::Transaction& transaction) const {
+  if (!config_.http.enabled) return;
+  OutboxEntry entry;
+  entry.sequence = info.sequence;
+  entry.batch_id = info.batch_id;
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    uint64_t lines = 0;
+    for (const Record& record : batch.records) {
+      lines += record.kind == kind &&
+               (record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated ||
+                record.outcome == Outcome::kWithdrawn);
+    }
+    if (lines == 0) continue;
+    // The names FeedWriter gives the batch's files.
+    entry.files.push_back(fmt::format("feeds/{}/{:010}-{}.ndjson", RecordKindName(kind),
+                                      info.sequence, info.batch_id));
+    entry.records += lines;
+  }
+  if (!entry.files.empty()) transaction.PutOutbox(entry);
 }
 
 int32_t Pipeline::TodayFor(const BatchInfo& info) const {
@@ -549,6 +576,7 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
     }
     transaction.PutAudit(event, record.identity, info.sequence, static_cast<uint32_t>(i));
   }
+  AddToOutbox(batch, info, transaction);
   transaction.PutProgress(source_id, progress);
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);

@@ -111,6 +111,10 @@ class Pipeline {
   // Penalties about to be published get their publication end; one that has already passed is
   // withheld (or, if it was published before, withdrawn) with reason period_ended.
   void ApplyPublicationPeriods(RecordBatch& batch, int32_t today) const;
+  // With an http section: the batch's outbox entry (its feed files, for the HTTP sink), in the
+  // batch's own commit. Nothing when the batch published nothing.
+  void AddToOutbox(const RecordBatch& batch, const BatchInfo& info,
+                   StateStore::Transaction& transaction) const;
   // The commit day: config.today when set, else the batch's publication time in Shanghai.
   int32_t TodayFor(const BatchInfo& info) const;
   // The ledger entry of a record whose outcome is final; `today` is the commit day.

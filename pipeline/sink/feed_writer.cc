@@ -22,7 +22,21 @@ void AppendJsonDate(std::string& out, int32_t day) {
   AppendJsonString(out, std::string_view(date, sizeof(date)));
 }
 
-// 0.01-yuan count back to a 万元 decimal without trailing zeros: 1500000 -> "1.5".
+std::string UtcTimestamp(int64_t unix_ms) {
+  if (unix_ms == 0) {
+    unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  }
+  const int64_t seconds = unix_ms / 1000;
+  const int32_t day = static_cast<int32_t>(seconds / 86400);
+  const int64_t rest = seconds % 86400;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDate(day), rest / 3600, rest / 60 % 60,
+                     rest % 60);
+}
+
+}  // namespace
+
 void AppendWanYuan(std::string& out, int64_t cents) {
   AppendJsonInt(out, cents / 1'000'000);
   int64_t fraction = cents % 1'000'000;
@@ -38,19 +52,6 @@ void AppendWanYuan(std::string& out, int64_t cents) {
   out.append(digits, static_cast<size_t>(last + 1));
 }
 
-std::string UtcTimestamp(int64_t unix_ms) {
-  if (unix_ms == 0) {
-    unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-  }
-  const int64_t seconds = unix_ms / 1000;
-  const int32_t day = static_cast<int32_t>(seconds / 86400);
-  const int64_t rest = seconds % 86400;
-  return fmt::format("{}T{:02}:{:02}:{:02}Z", FormatDate(day), rest / 3600, rest / 60 % 60,
-                     rest % 60);
-}
-
 std::string_view WithdrawReason(const Record& record) {
   if (record.repair_requested) return "credit_repair";
   switch (record.withhold_reason) {
@@ -62,8 +63,6 @@ std::string_view WithdrawReason(const Record& record) {
   }
   return "revoked";
 }
-
-}  // namespace
 
 std::array<uint8_t, 32> Sha256(std::string_view data) {
   std::array<uint8_t, 32> out{};
@@ -82,8 +81,8 @@ std::string MakeBatchId(std::string_view source_id, uint64_t generation, int32_t
   return HexEncode(digest.data(), 16);
 }
 
-FeedWriter::FeedWriter(const SchemaSet& schemas, std::string out_dir)
-    : schemas_(schemas), out_dir_(std::move(out_dir)) {}
+FeedWriter::FeedWriter(const SchemaSet& schemas, std::string out_dir, FeedOptions options)
+    : schemas_(schemas), out_dir_(std::move(out_dir)), options_(options) {}
 
 Status FeedWriter::Prepare() {
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
@@ -91,6 +90,14 @@ Status FeedWriter::Prepare() {
     if (auto made = EnsureDirectory(dir); !made) return made;
     RemoveStaleTemporaries(dir);
   }
+  return EnsureCsv();
+}
+
+Status FeedWriter::EnsureCsv() {
+  if (!options_.csv || csv_) return Ok();
+  auto csv = CsvFeed::Create(schemas_, options_.csv_encoding);
+  if (!csv) return Fail(csv.error());
+  csv_.emplace(std::move(*csv));
   return Ok();
 }
 
@@ -107,9 +114,7 @@ void FeedWriter::AppendLine(const Record& record, std::string& out) const {
   if (withdrawal) {
     AppendJsonKey(out, "reason");
     AppendJsonString(out, WithdrawReason(record));
-    // Enough for a site to find the published record by its natural key, and nothing personal.
-    for (std::string_view name :
-         {"authority_uscc", "authority_name", "decision_doc_no", "license_no", "decision_date"}) {
+    for (std::string_view name : kWithdrawalKeyFields) {
       const int f = schema.FieldIndex(name);
       if (f < 0 || !record.present.test(f)) continue;
       AppendJsonKey(out, name);
@@ -161,8 +166,10 @@ void FeedWriter::AppendLine(const Record& record, std::string& out) const {
 Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
                          std::array<ChainHead, 3>& chains, DurableFileSet& files,
                          FeedWriteStats& stats) {
+  if (auto made = EnsureCsv(); !made) return made;
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     body_.clear();
+    if (csv_) csv_->Begin(kind, csv_body_);
     uint64_t upserts = 0, withdrawals = 0, updates = 0;
     for (const Record& record : batch.records) {
       if (record.kind != kind) continue;
@@ -175,6 +182,7 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
         continue;
       }
       AppendLine(record, body_);
+      if (csv_) csv_->AppendRow(record, csv_body_);
     }
     if (upserts + withdrawals == 0) continue;
 
@@ -182,6 +190,17 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
     const std::string dir = fmt::format("{}/feeds/{}", out_dir_, RecordKindName(kind));
     if (auto written = files.Stage(dir + "/" + stem + ".ndjson", body_); !written) {
       return written;
+    }
+    std::array<uint8_t, 32> csv_sha{};
+    if (csv_) {
+      if (auto encoded = csv_->Finish(csv_body_); !encoded) {
+        return Fail(encoded.error().code(),
+                    fmt::format("{}/{}.csv: {}", dir, stem, encoded.error().message()));
+      }
+      if (auto written = files.Stage(dir + "/" + stem + ".csv", csv_body_); !written) {
+        return written;
+      }
+      csv_sha = Sha256(csv_body_);
     }
     ChainHead& chain = chains[static_cast<size_t>(kind)];
     const auto body_sha = Sha256(body_);
@@ -214,6 +233,16 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
     AppendJsonUint(manifest_, body_.size());
     AppendJsonKey(manifest_, "sha256");
     AppendJsonString(manifest_, HexEncode(body_sha.data(), body_sha.size()));
+    if (csv_) {
+      AppendJsonKey(manifest_, "csv_file");
+      AppendJsonString(manifest_, stem + ".csv");
+      AppendJsonKey(manifest_, "csv_encoding");
+      AppendJsonString(manifest_, CsvEncodingName(csv_->encoding()));
+      AppendJsonKey(manifest_, "csv_bytes");
+      AppendJsonUint(manifest_, csv_body_.size());
+      AppendJsonKey(manifest_, "csv_sha256");
+      AppendJsonString(manifest_, HexEncode(csv_sha.data(), csv_sha.size()));
+    }
     AppendJsonKey(manifest_, "source");
     manifest_.push_back('{');
     AppendJsonKey(manifest_, "name", true);
@@ -250,8 +279,8 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
     }
     chain.sequence += 1;
     chain.manifest_sha256 = Sha256(manifest_);
-    stats.files += 2;
-    stats.bytes += body_.size() + manifest_.size();
+    stats.files += csv_ ? 3 : 2;
+    stats.bytes += body_.size() + manifest_.size() + (csv_ ? csv_body_.size() : 0);
     stats.upserts += upserts;
     stats.withdrawals += withdrawals;
   }
@@ -313,6 +342,24 @@ Result<uint64_t> VerifyFeedChain(const std::string& out_dir) {
         return Fail(ErrorCode::kInternal,
                     fmt::format("{}: its feed file {} does not match (altered or truncated)", path,
                                 feed_file));
+      }
+      // The CSV template, where the manifest names one, is held to the same standard.
+      std::string_view csv_file, csv_sha;
+      uint64_t csv_bytes = 0;
+      if (!manifest["csv_file"].get(csv_file)) {
+        if (manifest["csv_sha256"].get(csv_sha) || manifest["csv_bytes"].get(csv_bytes)) {
+          return Fail(ErrorCode::kInternal,
+                      fmt::format("{}: names csv file {} without its csv_sha256 and csv_bytes",
+                                  path, csv_file));
+        }
+        auto csv = ReadSmallFile(dir + "/" + std::string(csv_file), 1ull << 32);
+        if (!csv) return Fail(csv.error());
+        const auto csv_digest = Sha256(*csv);
+        if (HexEncode(csv_digest.data(), 32) != csv_sha || csv->size() != csv_bytes) {
+          return Fail(ErrorCode::kInternal,
+                      fmt::format("{}: its csv file {} does not match (altered or truncated)", path,
+                                  csv_file));
+        }
       }
       const auto manifest_sha = Sha256(*text);
       previous = HexEncode(manifest_sha.data(), 32);

@@ -1,16 +1,20 @@
-// FeedWriter: the file sink. Writes a batch's published records as NDJSON feed files, one per
-// record kind, each with a manifest (batch id, counts, SHA-256, source positions, policy version,
-// SHA-256 of the previous manifest of that feed), all atomically. File names carry the batch
-// sequence and the deterministic batch id, so a batch re-made after a crash replaces itself.
+// FeedWriter: the file sink. Writes a batch's published records as NDJSON feed files (and, when
+// configured, the national CSV template beside them), one per record kind, each with a manifest
+// (batch id, counts, SHA-256, source positions, policy version, SHA-256 of the previous manifest
+// of that feed), all atomically. File names carry the batch sequence and the deterministic batch
+// id, so a batch re-made after a crash replaces itself.
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pipeline/record/record.h"
 #include "pipeline/schema/schema.h"
 #include "pipeline/sink/atomic_file.h"
+#include "pipeline/sink/csv_feed.h"
 
 namespace gongshi {
 
@@ -41,6 +45,26 @@ std::string MakeBatchId(std::string_view source_id, uint64_t generation, int32_t
                         int64_t first_offset, int64_t end_offset, std::string_view policy_version,
                         std::string_view schema_version);
 
+// Value formatting shared by the NDJSON and the CSV feed, so that both say the same thing.
+// 0.01-yuan count as a 万元 decimal without trailing zeros: 1500000 -> "1.5" (no quotes).
+void AppendWanYuan(std::string& out, int64_t cents);
+// Why a withdrawn record is withdrawn, as a stable code: revoked, credit_repair, period_ended,
+// withheld_minor, withheld_confidential, withheld_warning_only.
+std::string_view WithdrawReason(const Record& record);
+// What a withdrawal carries: enough for a site to find the published record by its natural key,
+// and nothing personal.
+inline constexpr std::array<std::string_view, 5> kWithdrawalKeyFields = {
+    "authority_uscc", "authority_name", "decision_doc_no", "license_no", "decision_date"};
+
+struct FeedOptions {
+  // Also write the national CSV template, <stem>.csv beside <stem>.ndjson, staged in the same
+  // DurableFileSet and named in the manifest (csv_file, csv_bytes, csv_sha256, csv_encoding).
+  // Default: off.
+  bool csv = false;
+  // Default: UTF-8 with a BOM.
+  CsvEncoding csv_encoding = CsvEncoding::kUtf8Bom;
+};
+
 struct FeedWriteStats {
   uint64_t files = 0;
   uint64_t bytes = 0;
@@ -51,8 +75,10 @@ struct FeedWriteStats {
 // Thread-compatible; reuses its buffers. Borrows `schemas`.
 class FeedWriter {
  public:
-  FeedWriter(const SchemaSet& schemas, std::string out_dir);
-  Status Prepare();  // creates OUT/feeds/<kind>/ and clears temporaries left by a crash
+  FeedWriter(const SchemaSet& schemas, std::string out_dir, FeedOptions options = {});
+  // Creates OUT/feeds/<kind>/ and clears temporaries left by a crash; with CSV on, also makes the
+  // CSV template (an unavailable GB18030 encoder fails here, at start-up, not at the first batch).
+  Status Prepare();
 
   // Writes the feed file and manifest of every kind that has records to publish in `batch`, and
   // advances that kind's chain head in `chains` (indexed by RecordKind). Durable on return.
@@ -64,15 +90,20 @@ class FeedWriter {
   void AppendLine(const Record& record, std::string& out) const;
 
  private:
+  Status EnsureCsv();
+
   const SchemaSet& schemas_;
   std::string out_dir_;
+  FeedOptions options_;
+  std::optional<CsvFeed> csv_;  // made by Prepare() (or the first Write()) when options_.csv
   std::string body_;
+  std::string csv_body_;
   std::string manifest_;
 };
 
-// Walks every manifest under OUT/feeds: each feed file's SHA-256 and size must match its
-// manifest, and each manifest must name its predecessor's SHA-256. Returns the number of
-// manifests checked, or the first break in the chain.
+// Walks every manifest under OUT/feeds: each feed file's SHA-256 and size (and the CSV's, where
+// the manifest names one) must match its manifest, and each manifest must name its predecessor's
+// SHA-256. Returns the number of manifests checked, or the first break in the chain.
 Result<uint64_t> VerifyFeedChain(const std::string& out_dir);
 
 }  // namespace gongshi
