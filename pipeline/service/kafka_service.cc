@@ -415,7 +415,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       // (nor was assigned) for the idle time: a fresh assignment has not fetched yet.
       const auto quiet_since = std::max(last_message, partitions.assigned_at());
       if (options.exit_when_idle_ms > 0 && !partitions.empty() && lag_known && total_lag == 0 &&
-          publisher.held_records() == 0 &&
+          publisher.held_records() == 0 && (!delivery || delivery->pending() == 0) &&
           now - quiet_since > std::chrono::milliseconds(options.exit_when_idle_ms)) {
         break;
       }

@@ -9,8 +9,8 @@
 #include <set>
 
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
+#include "tests/support/feed_batches.h"
 #include "tests/support/http_receiver.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
@@ -53,29 +53,7 @@ http:
         dir_.path(), env);
   }
 
-  // batch id -> the batch's feed lines (its feed files in kind order), from the manifests.
-  std::map<std::string, std::string> Batches() {
-    std::map<std::string, std::map<std::string, std::string>> by_id;  // id -> kind -> body
-    simdjson::dom::parser parser;
-    for (const char* kind : {"license", "penalty"}) {
-      const fs::path dir = fs::path(dir_ / "out/feeds") / kind;
-      if (!fs::exists(dir)) continue;
-      for (const auto& entry : fs::directory_iterator(dir)) {
-        const std::string name = entry.path().filename().string();
-        if (!name.ends_with(".manifest.json")) continue;
-        const std::string text = testing::ReadFile(entry.path().string());
-        simdjson::dom::element manifest = parser.parse(text);
-        const std::string id{std::string_view(manifest["batch_id"])};
-        const std::string feed{std::string_view(manifest["feed_file"])};
-        by_id[id][kind] = testing::ReadFile((dir / feed).string());
-      }
-    }
-    std::map<std::string, std::string> out;
-    for (auto& [id, kinds] : by_id) {
-      for (const char* kind : {"license", "penalty"}) out[id] += kinds[kind];
-    }
-    return out;
-  }
+  std::map<std::string, std::string> Batches() { return testing::FeedBatches(dir_ / "out"); }
 
   // Every batch accepted once with exactly its bytes; nothing else accepted.
   void ExpectEveryBatchAcceptedOnce(const HttpReceiver& receiver) {

@@ -16,6 +16,8 @@
 #include "pipeline/sink/kafka_producer.h"
 #include "pipeline/source/kafka_source.h"
 #include "tests/integration/pass_checks.h"
+#include "tests/support/feed_batches.h"
+#include "tests/support/http_receiver.h"
 #include "tests/support/mock_kafka.h"
 
 namespace gongshi {
@@ -234,6 +236,51 @@ TEST_F(KafkaServiceTest, ConsumesEveryRecordOnceWithTheGeneratorsOutcomes) {
 
   const LeakCount leaks = ScanOutput(dir_ / "a");
   EXPECT_EQ(leaks.id + leaks.mobile + leaks.card, 0u);
+}
+
+// The HTTP sink in the service: while the site answers 503, batches pile up in the outbox, the
+// service stops consuming past http.max_pending_batches, and once the site is back every batch
+// is accepted exactly once, in order, and the service is caught up.
+TEST_F(KafkaServiceTest, ASiteDownPausesConsumingAndEveryBatchArrivesOnceWhenItIsBack) {
+  const Expected expected = Produce(6000, 303);
+  auto site = testing::HttpReceiver::Start();
+  ASSERT_NE(site, nullptr);
+  site->SetDefault(testing::Fault::Status(503));
+  const int port = FreePort();
+  const std::string config = Config("h", "group-http", port, "file");
+  WriteFile(config, ReadFile(config) + "http: {url: \"" + site->Url() +
+                        "\", max_pending_batches: 2, backoff_initial_ms: 20, "
+                        "backoff_max_ms: 200}\n");
+  const pid_t pid = StartService(config, dir_ / "logs-h", 2500);
+  ASSERT_TRUE(site->WaitForRequests(10, std::chrono::seconds(60)));
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = HttpGet(port, "/metrics");
+    if (Sample(metrics, "gongshi_http_outbox_batches") >= 3) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_GE(Sample(metrics, "gongshi_http_outbox_batches"), 3) << "over max_pending_batches";
+  EXPECT_GT(Sample(metrics, "gongshi_http_requests_total{result=\"retry\"}"), 0);
+  const double read_while_down = Sample(metrics, "gongshi_read_records_total");
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_EQ(Sample(HttpGet(port, "/metrics"), "gongshi_read_records_total"), read_while_down)
+      << "consuming is paused while the site is down";
+  EXPECT_LT(read_while_down, 6000);
+  EXPECT_TRUE(site->accepted().empty());
+
+  site->SetUp();
+  const ProcessResult result = Wait(pid, dir_ / "logs-h");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ExpectCountsMatch(ParseSummary(result.out), expected);
+  const auto batches = testing::FeedBatches(dir_ / "h");
+  ASSERT_GT(batches.size(), 3u);
+  const auto accepted = site->accepted();
+  const auto bodies = site->accepted_bodies();
+  EXPECT_EQ(accepted.size(), batches.size());
+  for (const auto& [id, body] : batches) {
+    ASSERT_EQ(accepted.count(id), 1u) << id;
+    EXPECT_EQ(bodies.at(id), body) << id;
+  }
 }
 
 TEST_F(KafkaServiceTest, KilledServiceEndsWithTheSamePublishedSetAsAnUninterruptedOne) {
