@@ -365,13 +365,13 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
                         "up",
                         delivery->pending()));
       }
-      if (paused) {
-        (void)(*source)->Pause((*source)->Assignment());
-      } else {
+      if (!paused) {
         (void)(*source)->Resume((*source)->Assignment());
-        Log(config, "info", "sink: recovered; consuming again");
+        Log(config, "info", "sink: caught up; consuming again");
       }
     }
+    // Every iteration while paused: a partition assigned meanwhile arrives unpaused.
+    if (paused) (void)(*source)->Pause((*source)->Assignment());
     // The daily sweep: at start and when the Shanghai day turns, withdraw what has expired.
     if (const int32_t day = ShanghaiDay(now_ms);
         day != swept_day && Clock::now() - last_sweep_try > std::chrono::minutes(1)) {
