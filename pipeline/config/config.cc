@@ -81,6 +81,22 @@ YAML::Node Child(const YAML::Node& parent, const char* key) {
     }                                       \
   } while (false)
 
+// A mapping of librdkafka properties, passed through as strings.
+Status ReadProperties(const Reader& r, const YAML::Node& node, const std::string& key,
+                      std::vector<std::pair<std::string, std::string>>& out) {
+  if (!node) return Ok();
+  if (!node.IsMap())
+    return Fail(r.Fail(key, "expected a mapping of librdkafka properties").error());
+  for (const auto& entry : node) {
+    const std::string name = entry.first.as<std::string>();
+    if (!entry.second.IsScalar()) {
+      return Fail(r.Fail(key + "." + name, "expected a scalar value").error());
+    }
+    out.emplace_back(name, entry.second.as<std::string>());
+  }
+  return Ok();
+}
+
 }  // namespace
 
 std::string_view FieldRuleName(FieldRule rule) {
@@ -111,7 +127,7 @@ Result<Config> LoadConfig(const std::string& path) {
     GONGSHI_TRY(
         r.OnlyKeys(root, "",
                    {"schemas_dir", "holidays_dir", "today", "input", "state", "redaction", "batch",
-                    "deadline", "dead_letter", "kafka", "service", "http", "feeds"}));
+                    "deadline", "dead_letter", "kafka", "service", "http", "feeds", "kafka_sink"}));
     GONGSHI_TRY(r.String(Child(root, "schemas_dir"), "schemas_dir", config.schemas_dir));
     GONGSHI_TRY(r.String(Child(root, "holidays_dir"), "holidays_dir", config.holidays_dir));
     GONGSHI_TRY(r.String(Child(root, "today"), "today", config.today));
@@ -267,22 +283,11 @@ Result<Config> LoadConfig(const std::string& path) {
       k.enabled = true;
       GONGSHI_TRY(r.OnlyKeys(
           kafka, "kafka", {"properties", "topics", "topic_kinds", "max_wait_ms", "dead_letter"}));
-      const YAML::Node properties = Child(kafka, "properties");
-      if (properties && !properties.IsMap()) {
-        return Fail(
-            r.Fail("kafka.properties", "expected a mapping of librdkafka properties").error());
-      }
+      GONGSHI_TRY(ReadProperties(r, Child(kafka, "properties"), "kafka.properties", k.properties));
       bool servers = false, group = false;
-      if (properties) {
-        for (const auto& entry : properties) {
-          const std::string key = entry.first.as<std::string>();
-          if (!entry.second.IsScalar()) {
-            return Fail(r.Fail("kafka.properties." + key, "expected a scalar value").error());
-          }
-          k.properties.emplace_back(key, entry.second.as<std::string>());
-          servers = servers || key == "bootstrap.servers";
-          group = group || key == "group.id";
-        }
+      for (const auto& [key, value] : k.properties) {
+        servers = servers || key == "bootstrap.servers";
+        group = group || key == "group.id";
       }
       if (!servers) return Fail(r.Fail("kafka.properties.bootstrap.servers", "required").error());
       if (!group) return Fail(r.Fail("kafka.properties.group.id", "required").error());
@@ -342,6 +347,31 @@ Result<Config> LoadConfig(const std::string& path) {
     }
     GONGSHI_TRY(r.Unsigned(Child(service, "shutdown_timeout_ms"), "service.shutdown_timeout_ms",
                            100, 3600000, config.service.shutdown_timeout_ms));
+    if (const YAML::Node sink = Child(root, "kafka_sink")) {
+      config.kafka_sink.enabled = true;
+      GONGSHI_TRY(r.OnlyKeys(sink, "kafka_sink", {"properties", "topics"}));
+      GONGSHI_TRY(ReadProperties(r, Child(sink, "properties"), "kafka_sink.properties",
+                                 config.kafka_sink.properties));
+      const YAML::Node topics = Child(sink, "topics");
+      GONGSHI_TRY(r.OnlyKeys(topics, "kafka_sink.topics", {"license", "penalty"}));
+      GONGSHI_TRY(r.String(Child(topics, "license"), "kafka_sink.topics.license",
+                           config.kafka_sink.license_topic));
+      GONGSHI_TRY(r.String(Child(topics, "penalty"), "kafka_sink.topics.penalty",
+                           config.kafka_sink.penalty_topic));
+      if (config.kafka_sink.license_topic.empty() || config.kafka_sink.penalty_topic.empty()) {
+        return Fail(
+            r.Fail("kafka_sink.topics", "both license and penalty topics are required").error());
+      }
+      bool servers = false;
+      for (const auto& [key, value] : config.kafka_sink.properties) {
+        servers = servers || key == "bootstrap.servers";
+      }
+      if (!servers && !config.kafka.enabled) {
+        return Fail(r.Fail("kafka_sink.properties.bootstrap.servers",
+                           "required (without a kafka section to take it from)")
+                        .error());
+      }
+    }
     const YAML::Node feeds = Child(root, "feeds");
     GONGSHI_TRY(r.OnlyKeys(feeds, "feeds", {"csv", "csv_encoding"}));
     GONGSHI_TRY(r.Bool(Child(feeds, "csv"), "feeds.csv", config.feeds.csv));

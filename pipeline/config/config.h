@@ -106,6 +106,16 @@ struct ServiceConfig {
   uint64_t shutdown_timeout_ms = 30000;  // service.shutdown_timeout_ms: then exit regardless
 };
 
+// The Kafka sink: the feed to a topic per kind, for sites that ingest from Kafka.
+struct KafkaSinkConfig {
+  bool enabled = false;  // true when the config has a kafka_sink section
+  // kafka_sink.properties: librdkafka producer properties; default: the connection properties
+  // (servers, TLS, SASL) of the kafka section.
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::string license_topic;  // kafka_sink.topics.license
+  std::string penalty_topic;  // kafka_sink.topics.penalty
+};
+
 // The feed files: NDJSON always, the national CSV template beside it on request.
 struct FeedsConfig {
   bool csv = false;                        // feeds.csv
@@ -153,6 +163,7 @@ struct Config {
   ServiceConfig service;
   HttpConfig http;
   FeedsConfig feeds;
+  KafkaSinkConfig kafka_sink;
 };
 
 std::string_view FieldRuleName(FieldRule rule);

@@ -35,24 +35,6 @@ std::string PartitionSourceId(const TopicPartition& tp) {
   return fmt::format("kafka:{}:{}", tp.topic, tp.partition);
 }
 
-bool IsConsumerOnlyProperty(std::string_view key) {
-  static constexpr std::string_view kPrefixes[] = {"group.",
-                                                   "fetch.",
-                                                   "queued.",
-                                                   "auto.",
-                                                   "enable.auto.",
-                                                   "enable.partition.eof",
-                                                   "session.timeout.ms",
-                                                   "heartbeat.interval.ms",
-                                                   "partition.assignment.strategy",
-                                                   "max.poll.interval.ms",
-                                                   "isolation.level"};
-  for (std::string_view prefix : kPrefixes) {
-    if (key.substr(0, prefix.size()) == prefix) return true;
-  }
-  return false;
-}
-
 void Log(const Config& config, std::string_view level, const std::string& message) {
   // Messages name partitions, offsets, counts and errors; never a record's content.
   if (config.service.log_format == "json") {
@@ -198,12 +180,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
   std::unique_ptr<KafkaProducer> dead_letter_producer;
   if (config.kafka.dead_letter_to != "file") {
     // The producer shares the connection settings (servers, TLS, SASL) but not the consumer's.
-    std::vector<std::pair<std::string, std::string>> producer_properties;
-    for (const auto& [key, value] : config.kafka.properties) {
-      if (IsConsumerOnlyProperty(key)) continue;
-      producer_properties.emplace_back(key, value);
-    }
-    auto producer = KafkaProducer::Create(producer_properties);
+    auto producer = KafkaProducer::Create(ProducerProperties(config.kafka.properties));
     if (!producer) return Fail(producer.error());
     dead_letter_producer = std::move(*producer);
   }

@@ -189,6 +189,15 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config, Pipelin
   if (!original) return Fail(original.error());
   std::unique_ptr<Pipeline> pipeline(
       new Pipeline(config, parts, out_dir, std::move(*redactor), *original));
+  pipeline->out_dir_ = out_dir;
+  if (config.kafka_sink.enabled) {
+    auto sink = KafkaFeedSink::Create(
+        !config.kafka_sink.properties.empty() ? config.kafka_sink.properties
+                                              : ProducerProperties(config.kafka.properties),
+        config.kafka_sink.license_topic, config.kafka_sink.penalty_topic);
+    if (!sink) return Fail(sink.error());
+    pipeline->kafka_feed_ = std::move(*sink);
+  }
   if (auto ready = pipeline->feeds_.Prepare(); !ready) return Fail(ready.error());
   if (auto ready = pipeline->dead_letter_.Prepare(); !ready) return Fail(ready.error());
   // Files of a batch whose commit a crash prevented are not published: the records are read
@@ -333,6 +342,7 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
         return Fail(written.error());
       }
       if (auto durable = files.Commit(); !durable) return Fail(durable.error());
+      if (auto sent = SendToSinks(batch, info); !sent) return Fail(sent.error());
       ++batches_in_this_process_;
       if (batches_in_this_process_ == kill_after_files_batch_) std::raise(SIGKILL);
       for (size_t k = 0; k < batch.records.size(); ++k) {
@@ -382,26 +392,42 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
   return stats;
 }
 
+std::vector<std::string> Pipeline::FeedFilesOf(const RecordBatch& batch, const BatchInfo& info,
+                                               uint64_t& lines) const {
+  std::vector<std::string> files;
+  lines = 0;
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    uint64_t n = 0;
+    for (const Record& record : batch.records) {
+      n += record.kind == kind &&
+           (record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated ||
+            record.outcome == Outcome::kWithdrawn);
+    }
+    if (n == 0) continue;
+    // The names FeedWriter gives the batch's files.
+    files.push_back(fmt::format("feeds/{}/{:010}-{}.ndjson", RecordKindName(kind), info.sequence,
+                                info.batch_id));
+    lines += n;
+  }
+  return files;
+}
+
 void Pipeline::AddToOutbox(const RecordBatch& batch, const BatchInfo& info,
                            StateStore::Transaction& transaction) const {
   if (!config_.http.enabled) return;
   OutboxEntry entry;
   entry.sequence = info.sequence;
   entry.batch_id = info.batch_id;
-  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
-    uint64_t lines = 0;
-    for (const Record& record : batch.records) {
-      lines += record.kind == kind &&
-               (record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated ||
-                record.outcome == Outcome::kWithdrawn);
-    }
-    if (lines == 0) continue;
-    // The names FeedWriter gives the batch's files.
-    entry.files.push_back(fmt::format("feeds/{}/{:010}-{}.ndjson", RecordKindName(kind),
-                                      info.sequence, info.batch_id));
-    entry.records += lines;
-  }
+  entry.files = FeedFilesOf(batch, info, entry.records);
   if (!entry.files.empty()) transaction.PutOutbox(entry);
+}
+
+Status Pipeline::SendToSinks(const RecordBatch& batch, const BatchInfo& info) {
+  if (!kafka_feed_) return Ok();
+  uint64_t lines = 0;
+  const std::vector<std::string> files = FeedFilesOf(batch, info, lines);
+  if (files.empty()) return Ok();
+  return kafka_feed_->Send(out_dir_, info, files);
 }
 
 int32_t Pipeline::TodayFor(const BatchInfo& info) const {
@@ -510,6 +536,7 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
   DeadLetterStats dead_stats;
   if (auto written = dead_letter_.Write(batch, info, files, dead_stats); !written) return written;
   if (auto durable = files.Commit(); !durable) return durable;
+  if (auto sent = SendToSinks(batch, info); !sent) return sent;
 
   if (before_commit) {
     if (auto delivered = before_commit(batch); !delivered) return delivered;

@@ -23,6 +23,7 @@
 #include "pipeline/schema/schema.h"
 #include "pipeline/sink/dead_letter.h"
 #include "pipeline/sink/feed_writer.h"
+#include "pipeline/sink/kafka_feed_sink.h"
 #include "pipeline/validate/validator.h"
 
 namespace gongshi {
@@ -115,6 +116,12 @@ class Pipeline {
   // batch's own commit. Nothing when the batch published nothing.
   void AddToOutbox(const RecordBatch& batch, const BatchInfo& info,
                    StateStore::Transaction& transaction) const;
+  // The batch's feed files (relative to the output directory, kind order), as FeedWriter names
+  // them, and how many lines they hold.
+  std::vector<std::string> FeedFilesOf(const RecordBatch& batch, const BatchInfo& info,
+                                       uint64_t& lines) const;
+  // The sinks after the files: the Kafka sink (kafka_sink), when configured.
+  Status SendToSinks(const RecordBatch& batch, const BatchInfo& info);
   // The commit day: config.today when set, else the batch's publication time in Shanghai.
   int32_t TodayFor(const BatchInfo& info) const;
   // The ledger entry of a record whose outcome is final; `today` is the commit day.
@@ -138,6 +145,8 @@ class Pipeline {
   int batches_in_this_process_ = 0;
   int kill_after_files_batch_ = -1;  // test-only fault injection, see pipeline.cc
   std::function<Status()> sink_fault_;
+  std::string out_dir_;
+  std::unique_ptr<KafkaFeedSink> kafka_feed_;
   RecordBatch sweep_batch_;  // reused by Sweep
   std::vector<ExpiryEntry> expired_;
   std::vector<Digest128> expired_ids_;

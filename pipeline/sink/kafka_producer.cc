@@ -6,6 +6,30 @@
 
 namespace gongshi {
 
+std::vector<std::pair<std::string, std::string>> ProducerProperties(
+    const std::vector<std::pair<std::string, std::string>>& consumer_properties) {
+  static constexpr std::string_view kConsumerOnly[] = {"group.",
+                                                       "fetch.",
+                                                       "queued.",
+                                                       "auto.",
+                                                       "enable.auto.",
+                                                       "enable.partition.eof",
+                                                       "session.timeout.ms",
+                                                       "heartbeat.interval.ms",
+                                                       "partition.assignment.strategy",
+                                                       "max.poll.interval.ms",
+                                                       "isolation.level"};
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, value] : consumer_properties) {
+    bool consumer_only = false;
+    for (std::string_view prefix : kConsumerOnly) {
+      consumer_only = consumer_only || std::string_view(key).substr(0, prefix.size()) == prefix;
+    }
+    if (!consumer_only) out.emplace_back(key, value);
+  }
+  return out;
+}
+
 void KafkaProducer::OnDelivery(rd_kafka_t* /*rk*/, const void* message, void* opaque) {
   const auto* m = static_cast<const rd_kafka_message_t*>(message);
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {

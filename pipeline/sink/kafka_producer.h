@@ -20,6 +20,11 @@ struct ProducedHeader {
   std::string value;
 };
 
+// The connection settings (servers, TLS, SASL, client id...) of a consumer's properties, without
+// the consumer-only ones librdkafka would warn about in a producer.
+std::vector<std::pair<std::string, std::string>> ProducerProperties(
+    const std::vector<std::pair<std::string, std::string>>& consumer_properties);
+
 class KafkaProducer {
  public:
   // `properties` go to librdkafka after our defaults (acks=all, idempotence on).

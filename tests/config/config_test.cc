@@ -84,23 +84,30 @@ TEST_P(ConfigMistakeTest, IsRefusedWithTheKeyNamed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Every, ConfigMistakeTest,
-    ::testing::Values(Mistake{"batch: {max_recrods: 5}", "batch.max_recrods"},
-                      Mistake{"batch: {max_records: 0}", "batch.max_records"},
-                      Mistake{"batch: {max_records: lots}", "non-negative integer"},
-                      Mistake{"input: {encoding: latin1}", "input.encoding"},
-                      Mistake{"input: {default_kind: fine}", "input.default_kind"},
-                      Mistake{"redaction: {fields: {subject_id_no: hide}}", "keep, mask"},
-                      Mistake{"redaction: {free_text: {emails: perhaps}}", "true or false"},
-                      Mistake{"dead_letter: {original: plain}", "sealed, clear or omit"},
-                      Mistake{"deadline: {publication_working_days: 0}",
-                              "publication_working_days"},
-                      Mistake{"unknown_section: 1", "unknown key"},
-                      Mistake{"batch: [1, 2", "not valid YAML"},
-                      Mistake{"batch: {schedule: \"tue 25:00\"}", "batch.schedule"},
-                      Mistake{"batch: {schedule: [\"tuesday 10:00\"]}", "unknown day 'tuesday'"},
-                      Mistake{"batch: {schedule: {tue: 10}}", "batch.schedule"},
-                      Mistake{"batch: {deadline_margin_working_days: 11}",
-                              "batch.deadline_margin_working_days"}));
+    ::testing::Values(
+        Mistake{"batch: {max_recrods: 5}", "batch.max_recrods"},
+        Mistake{"batch: {max_records: 0}", "batch.max_records"},
+        Mistake{"batch: {max_records: lots}", "non-negative integer"},
+        Mistake{"input: {encoding: latin1}", "input.encoding"},
+        Mistake{"input: {default_kind: fine}", "input.default_kind"},
+        Mistake{"redaction: {fields: {subject_id_no: hide}}", "keep, mask"},
+        Mistake{"redaction: {free_text: {emails: perhaps}}", "true or false"},
+        Mistake{"dead_letter: {original: plain}", "sealed, clear or omit"},
+        Mistake{"deadline: {publication_working_days: 0}", "publication_working_days"},
+        Mistake{"unknown_section: 1", "unknown key"}, Mistake{"batch: [1, 2", "not valid YAML"},
+        Mistake{"batch: {schedule: \"tue 25:00\"}", "batch.schedule"},
+        Mistake{"batch: {schedule: [\"tuesday 10:00\"]}", "unknown day 'tuesday'"},
+        Mistake{"batch: {schedule: {tue: 10}}", "batch.schedule"},
+        Mistake{"kafka_sink: {topics: {license: a, penalty: b}}",
+                "kafka_sink.properties.bootstrap.servers"},
+        Mistake{"kafka_sink: {properties: {bootstrap.servers: k:9092}, "
+                "topics: {license: a}}",
+                "kafka_sink.topics"},
+        Mistake{"feeds: {csv_encoding: latin1}", "feeds.csv_encoding"},
+        Mistake{"http: {url: ftp://site}", "http.url"},
+        Mistake{"http: {url: \"https://site\", tls: {verfy: false}}", "http.tls.verfy"},
+        Mistake{"batch: {deadline_margin_working_days: 11}",
+                "batch.deadline_margin_working_days"}));
 
 TEST(ConfigTest, MissingFileIsNamed) {
   auto config = LoadConfig("/nonexistent/gongshi.yaml");
