@@ -26,6 +26,15 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -q
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # prometheus and nginx are here for promtool and for the tests' own loopback servers. On a host
+  # with systemd their packages start system services (ports 9090 and 80): stop the ones this
+  # script has just installed, leave any that were there before alone.
+  for service in prometheus nginx; do
+    if [[ " ${missing[*]} " == *" $service "* ]] && command -v systemctl >/dev/null 2>&1 &&
+      systemctl is-active --quiet "$service" 2>/dev/null; then
+      $sudo systemctl disable --now "$service" >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 build_dir=${GONGSHI_BUILD_DIR:-build/release}
