@@ -227,12 +227,19 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       std::move(*policy), [&](const TopicPartition& tp) { return partitions.Find(tp); },
       to_dead_letter_topic);
   partitions.set_publisher(&publisher);
+  // After an early return the source's destructor still calls Revoked, once the publisher is
+  // gone: unhook it first (destroyed before the publisher, being declared after it).
+  struct Unhook {
+    Partitions& partitions;
+    ~Unhook() { partitions.set_publisher(nullptr); }
+  } unhook{partitions};
 
   // The HTTP sink: its own thread sends the outbox in batch order; consuming pauses while more
   // than http.max_pending_batches wait for the site.
-  std::unique_ptr<HttpDelivery> delivery;
+  // Declared before `delivery`, whose destructor joins the thread that may still use them.
   std::mutex delivery_error_mutex;
   std::optional<Error> delivery_error;
+  std::unique_ptr<HttpDelivery> delivery;
   if (config.http.enabled) {
     auto created = HttpDelivery::Create(config.http, *parts->store, config.service.out_dir);
     if (!created) return Fail(created.error());
