@@ -12,11 +12,7 @@
 namespace gongshi {
 namespace {
 
-constexpr int64_t kDayMs = 86400 * 1000LL;
-constexpr int64_t kShanghaiOffsetMs = 8 * 3600 * 1000LL;  // UTC+8, no daylight saving
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 tl::unexpected<Error> ScheduleError(std::string_view entry, std::string_view what) {
   return Fail(
@@ -80,10 +76,6 @@ Result<std::vector<ScheduleSlot>> ParseScheduleEntry(std::string_view entry) {
   return slots;
 }
 
-int32_t ShanghaiDay(int64_t unix_ms) {
-  return static_cast<int32_t>(FloorDiv(unix_ms + kShanghaiOffsetMs, kDayMs));
-}
-
 void HeldRecords::Add(uint64_t records, uint64_t bytes, int64_t received_ms,
                       std::span<const int32_t> deadline_days) {
   if (records == 0) return;
@@ -128,7 +120,7 @@ int64_t Batcher::NextSlotMs(int64_t after_ms) const {
     const int weekday = Weekday(day);
     for (const ScheduleSlot& slot : policy_.schedule) {
       if (slot.weekday != weekday) continue;
-      const int64_t at = day * kDayMs - kShanghaiOffsetMs + slot.minute_of_day * 60000LL;
+      const int64_t at = ShanghaiDayStartMs(day) + slot.minute_of_day * 60000LL;
       if (at > after_ms) return at;
     }
   }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "pipeline/calendar/calendar.h"
+#include "pipeline/calendar/civil_date.h"
 #include "pipeline/record/error.h"
 
 namespace gongshi {
@@ -48,9 +49,6 @@ struct BatchPolicy {
   // its deadline at the next regular flush, or when it has this many or fewer left now.
   int deadline_margin_working_days = 1;
 };
-
-// Shanghai day number and minute of the day of a Unix time in milliseconds.
-int32_t ShanghaiDay(int64_t unix_ms);
 
 // What one partition holds, without the records: counts, size, age and deadlines.
 class HeldRecords {

@@ -60,6 +60,17 @@ std::string FormatDate(int32_t day) {
   return out;
 }
 
+int64_t UnixMillisNow() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int32_t ShanghaiDay(int64_t unix_ms) {
+  const int64_t shifted = unix_ms + 8 * 3600 * 1000LL;
+  constexpr int64_t kDayMs = 86400 * 1000LL;
+  return static_cast<int32_t>(shifted / kDayMs - (shifted % kDayMs < 0 ? 1 : 0));
+}
+
 int32_t TodayInShanghai() {
   using namespace std::chrono;
   const auto now = system_clock::now() + hours(8);

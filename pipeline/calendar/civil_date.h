@@ -56,5 +56,13 @@ std::string FormatDate(int32_t day);
 void FormatDateTo(int32_t day, char* out);
 // Today in Asia/Shanghai (UTC+8, no daylight saving), the zone the deadlines are counted in.
 int32_t TodayInShanghai();
+// The system clock as Unix milliseconds.
+int64_t UnixMillisNow();
+// The Asia/Shanghai day of a Unix time in milliseconds, and the Unix time at which a Shanghai day
+// begins (00:00 there, 16:00 UTC the day before).
+int32_t ShanghaiDay(int64_t unix_ms);
+constexpr int64_t ShanghaiDayStartMs(int32_t day) {
+  return (static_cast<int64_t>(day) * 86400 - 8 * 3600) * 1000;
+}
 
 }  // namespace gongshi

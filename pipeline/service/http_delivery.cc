@@ -3,20 +3,13 @@
 #include <cstdlib>
 #include <random>
 
+#include "pipeline/calendar/civil_date.h"
 #include "pipeline/record/json_out.h"
 #include "pipeline/sink/atomic_file.h"
 #include "pipeline/sink/feed_writer.h"
 
 namespace gongshi {
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::string> ResolveAuthHeader(const HttpConfig& config) {
   std::string token;
@@ -116,7 +109,7 @@ Result<DeliveryStep> HttpDelivery::SendOldest() {
     body += *part;
   }
   const std::string digest = HexEncode(Sha256(body));
-  const int64_t started_ms = NowMs();
+  const int64_t started_ms = UnixMillisNow();
   const HttpAnswer answer =
       sink_->Post(body, entry.batch_id, entry.sequence, entry.records, digest);
   step.status = answer.status;
@@ -144,7 +137,7 @@ Result<DeliveryStep> HttpDelivery::SendOldest() {
   receipt.status = answer.status;
   receipt.answer = answer.body;
   receipt.attempts = entry.attempts + 1;
-  receipt.answered_ms = NowMs();
+  receipt.answered_ms = UnixMillisNow();
   if (answer.delivery == Delivery::kRefused) {
     // The site will not take it as it is: the batch goes to the dead-letter with the answer, for
     // a person (a retry would get the same answer).

@@ -25,12 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string PartitionSourceId(const TopicPartition& tp) {
   return fmt::format("kafka:{}:{}", tp.topic, tp.partition);
 }
@@ -271,7 +265,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
   auto published = [&](const TopicPartition& tp, int64_t end_offset, const RecordBatch& batch,
                        BatchCounts& counts) {
     // One clock reading serves all of the batch's records.
-    const int64_t now_ms = NowMs();
+    const int64_t now_ms = UnixMillisNow();
     for (const Record& record : batch.records) {
       if (record.position.timestamp_ms > 0) {
         counts.end_to_end_latency_seconds.Observe(
@@ -309,7 +303,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       Log(config, "error", "consumer: " + polled.error().message());
       return Fail(polled.error());
     }
-    const int64_t now_ms = NowMs();
+    const int64_t now_ms = UnixMillisNow();
     for (PartitionBatch& pb : batches) {
       if (partitions.Find(pb.tp) == nullptr) continue;  // revoked while we polled
       last_message = Clock::now();

@@ -366,14 +366,10 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
             parts_.calendar->WorkingDaysBetween(event.deadline_day - 1, today, region_index_);
         transaction.PutAudit(event, entry.identity, info.sequence, static_cast<uint32_t>(k));
         // With a fixed `today` (tests, simulations) the day counts; otherwise the clock.
-        const int64_t ended_ms =
-            (static_cast<int64_t>(event.deadline_day) * 86400 - 8 * 3600) * 1000;
+        const int64_t ended_ms = ShanghaiDayStartMs(event.deadline_day);
         const int64_t at_ms =
             config_.today.empty()
-                ? (now_ms != 0 ? now_ms
-                               : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count())
+                ? (now_ms != 0 ? now_ms : UnixMillisNow())
                 : ended_ms + static_cast<int64_t>(today - event.deadline_day) * 86400 * 1000;
         stats.latency_seconds.push_back(static_cast<double>(at_ms - ended_ms) / 1000.0);
       }
@@ -432,7 +428,7 @@ Status Pipeline::SendToSinks(const RecordBatch& batch, const BatchInfo& info) {
 
 int32_t Pipeline::TodayFor(const BatchInfo& info) const {
   if (!config_.today.empty() || info.published_ms == 0) return Today(config_);
-  return static_cast<int32_t>((info.published_ms / 1000 + 8 * 3600) / 86400);
+  return ShanghaiDay(info.published_ms);
 }
 
 void Pipeline::ProbeDeadlines(RecordBatch& batch, std::vector<int32_t>& deadline_days) {
@@ -456,8 +452,7 @@ AuditEvent Pipeline::AuditOf(const Record& record, int32_t today) const {
   // `today` (simulations, tests) fixes arrival too.
   event.arrival_day = today;
   if (record.position.timestamp_ms > 0 && config_.today.empty()) {
-    event.arrival_day =
-        static_cast<int32_t>((record.position.timestamp_ms / 1000 + 8 * 3600) / 86400);
+    event.arrival_day = ShanghaiDay(record.position.timestamp_ms);
   }
   if (record.kind == RecordKind::kUnknown) return event;
   const size_t k = static_cast<size_t>(record.kind);
@@ -555,16 +550,13 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
     counts->AddRedactions(RedactionKind::kEmail, redaction.free_text.email);
     counts->feed_bytes_written += feed_stats.bytes;
     // Credit repairs: from the start of the repair day (Asia/Shanghai) to the durable withdrawal.
-    const int64_t now_ms = info.published_ms != 0
-                               ? info.published_ms
-                               : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
+    const int64_t now_ms = info.published_ms != 0 ? info.published_ms : UnixMillisNow();
     // Revocations (撤销/无效): from the message's arrival (its Kafka timestamp).
     for (const Record& record : batch.records) {
       if (record.outcome != Outcome::kWithdrawn) continue;
       if (record.repair_requested) {
-        const int64_t repaired_ms = (record.values[repair_field_] * 86400 - 8 * 3600) * 1000;
+        const int64_t repaired_ms =
+            ShanghaiDayStartMs(static_cast<int32_t>(record.values[repair_field_]));
         counts->repair_latency_seconds.Observe(static_cast<double>(now_ms - repaired_ms) / 1000.0);
       } else if (record.withdraw_requested && record.position.timestamp_ms > 0) {
         counts->revocation_latency_seconds.Observe(

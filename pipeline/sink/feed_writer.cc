@@ -23,11 +23,7 @@ void AppendJsonDate(std::string& out, int32_t day) {
 }
 
 std::string UtcTimestamp(int64_t unix_ms) {
-  if (unix_ms == 0) {
-    unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-  }
+  if (unix_ms == 0) unix_ms = UnixMillisNow();
   const int64_t seconds = unix_ms / 1000;
   const int32_t day = static_cast<int32_t>(seconds / 86400);
   const int64_t rest = seconds % 86400;
