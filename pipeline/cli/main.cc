@@ -18,6 +18,7 @@
 #include "pipeline/generate/generator.h"
 #include "pipeline/redact/leak_scan.h"
 #include "pipeline/redact/redactor.h"
+#include "pipeline/replay/replay.h"
 #include "pipeline/service/file_pass.h"
 #include "pipeline/service/http_delivery.h"
 #include "pipeline/service/kafka_service.h"
@@ -284,6 +285,75 @@ int AuditCommand(const std::string& state, const std::string& from, const std::s
   return 0;
 }
 
+// A replay time: YYYY-MM-DD (its 00:00) or YYYY-MM-DDTHH:MM[:SS], Asia/Shanghai, as Unix ms.
+std::optional<int64_t> ParseShanghaiTime(std::string_view text) {
+  const auto day = ParseDate(text.substr(0, 10));
+  if (!day) return std::nullopt;
+  int64_t seconds = 0;
+  if (text.size() > 10) {
+    int h = 0, m = 0, sec = 0;
+    const std::string rest(text.substr(10));
+    const int n = std::sscanf(rest.c_str(), "T%2d:%2d:%2d", &h, &m, &sec);
+    const size_t expected = n == 3 ? 9 : 6;
+    if (n < 2 || rest.size() != expected || h > 23 || m > 59 || sec > 59) return std::nullopt;
+    seconds = h * 3600 + m * 60 + sec;
+  }
+  return ShanghaiDayStartMs(*day) + seconds * 1000;
+}
+
+struct ReplayArgs {
+  std::string config_path, out, state, input, topic, from_time, to_time;
+  std::vector<int32_t> partitions;
+  int64_t from_line = 1, to_line = 0, from_offset = -1, to_offset = -1;
+  double rate = 0;
+  bool queue = false;
+};
+
+// Re-publishes a range under the config's redaction policy, as corrections, at --rate.
+int ReplayCommand(const ReplayArgs& args) {
+  auto config = ConfigFrom(args.config_path);
+  if (!config) return Report(config.error());
+  ReplayOptions options;
+  options.out_dir = !args.out.empty() ? args.out : config->service.out_dir;
+  if (options.out_dir.empty()) {
+    std::fprintf(stderr, "gongshi replay: give --out DIR (or service.out_dir)\n");
+    return 2;
+  }
+  options.state_dir = args.state;
+  ReplayRange& range = options.range;
+  range.input = args.input;
+  range.from_line = args.from_line;
+  range.to_line = args.to_line;
+  range.topic = args.topic;
+  range.partitions = args.partitions;
+  range.from_offset = args.from_offset;
+  range.to_offset = args.to_offset;
+  range.rate = args.rate;
+  for (const auto& [text, out] :
+       {std::pair{&args.from_time, &range.from_ms}, std::pair{&args.to_time, &range.to_ms}}) {
+    if (text->empty()) continue;
+    const auto ms = ParseShanghaiTime(*text);
+    if (!ms) {
+      std::fprintf(stderr,
+                   "gongshi replay: %s is not YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] "
+                   "(Asia/Shanghai)\n",
+                   text->c_str());
+      return 2;
+    }
+    *out = *ms;
+  }
+  if (!range.topic.empty() && !config->kafka.enabled) {
+    std::fprintf(stderr, "gongshi replay: --topic needs a config with a kafka section\n");
+    return 2;
+  }
+  options.queue = args.queue;
+  options.config = std::move(*config);
+  auto summary = RunReplay(options);
+  if (!summary) return Report(summary.error());
+  std::printf("%s\n", summary->ToJson().c_str());
+  return 0;
+}
+
 // The HTTP sink's books: batches sent but not acknowledged (and not sent yet) from the outbox,
 // the receipts' totals; --send delivers what waits (dry run by default).
 int ReconcileCommand(const std::string& config_path, std::string out, std::string state,
@@ -526,6 +596,32 @@ int main(int argc, char** argv) {
   reconcile->add_option("--state", reconcile_state, "the state directory (default OUT/state)");
   reconcile->add_flag("--send", reconcile_send, "send them now (default: dry run)");
 
+  ReplayArgs replay_args;
+  CLI::App* replay = app.add_subcommand(
+      "replay",
+      "re-publish a range (file lines, topic offsets or times) under the config's redaction "
+      "policy, as corrections, rate-limited; queued for the running service if it holds the "
+      "state");
+  replay->add_option("--config", replay_args.config_path, "the config with the new policy")
+      ->required();
+  replay->add_option("--out", replay_args.out, "the output directory (default service.out_dir)");
+  replay->add_option("--state", replay_args.state, "the state directory (default OUT/state)");
+  replay->add_option("--input", replay_args.input, "an NDJSON file");
+  replay->add_option("--from-line", replay_args.from_line, "first line (default 1)");
+  replay->add_option("--to-line", replay_args.to_line, "last line (default: the end)");
+  replay->add_option("--topic", replay_args.topic, "a topic (kafka section of the config)");
+  replay->add_option("--partition", replay_args.partitions,
+                     "a partition (repeatable; default all)");
+  replay->add_option("--from-offset", replay_args.from_offset, "first offset (default earliest)");
+  replay->add_option("--to-offset", replay_args.to_offset,
+                     "offset after the range (default: the end when the replay starts)");
+  replay->add_option("--from-time", replay_args.from_time,
+                     "broker time, YYYY-MM-DD[THH:MM[:SS]] Asia/Shanghai");
+  replay->add_option("--to-time", replay_args.to_time, "broker time the range ends before");
+  replay->add_option("--rate", replay_args.rate, "records per second (default: unlimited)");
+  replay->add_flag("--queue", replay_args.queue,
+                   "leave it in OUT/replay/pending/ for the running service");
+
   std::string demo_out = "gongshi-demo";
   uint64_t demo_count = 10000;
   bool keep_running = false;
@@ -561,6 +657,7 @@ int main(int argc, char** argv) {
   if (*reconcile) {
     return ReconcileCommand(reconcile_config, reconcile_out, reconcile_state, reconcile_send);
   }
+  if (*replay) return ReplayCommand(replay_args);
   if (*demo) return DemoCommand(demo_out, demo_count, demo_seed, keep_running);
   return 0;
 }

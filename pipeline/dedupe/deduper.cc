@@ -18,8 +18,9 @@ size_t NextPowerOfTwo(size_t n) {
 
 }  // namespace
 
-Deduper::Deduper(const SchemaSet& schemas, StateStore& store, KeyedHash& hash)
-    : schemas_(schemas), store_(store), hash_(hash) {}
+Deduper::Deduper(const SchemaSet& schemas, StateStore& store, KeyedHash& hash,
+                 std::string_view policy_version)
+    : schemas_(schemas), store_(store), hash_(hash), policy_(PolicyTag(policy_version)) {}
 
 void Deduper::Identify(Record& record) {
   const RecordSchema& schema = schemas_.For(record.kind);
@@ -123,8 +124,22 @@ Status Deduper::Process(RecordBatch& batch) {
     Slot* slot = FindSlot(record.identity);
     const RecordState& prior = slot->generation == overlay_generation_ ? slot->state : found_[k];
     record.prior = prior.state;
+    record.replayed = false;
     RecordState next = prior;
-    if (prior.Knows(record.fingerprint)) {
+    // Replay: the current version, out under another policy, goes out again under this one.
+    const bool republish = replay_ && prior.policy != policy_ &&
+                           prior.fingerprint == record.fingerprint &&
+                           (prior.state == PublicationState::kPublished ||
+                            prior.state == PublicationState::kWithheld) &&
+                           !record.withdraw_requested && !record.repair_requested;
+    if (republish) {
+      // A correction of what the site shows (or, withheld before, a first publication if the
+      // new policy allows it); the content and its history stay as they are.
+      record.outcome =
+          prior.state == PublicationState::kPublished ? Outcome::kUpdated : Outcome::kPublished;
+      record.replayed = true;
+      next.state = PublicationState::kPublished;
+    } else if (prior.Knows(record.fingerprint)) {
       // The current version, or an older one sent again: nothing new to publish either way.
       record.outcome = Outcome::kDuplicate;
     } else {
@@ -148,6 +163,8 @@ Status Deduper::Process(RecordBatch& batch) {
       next.fingerprint = record.fingerprint;
       next.kind = record.kind;
     }
+    // Under this policy now (a second copy later in the batch is a duplicate, also in replay).
+    if (record.outcome != Outcome::kDuplicate) next.policy = policy_;
     // The redactor may still withhold it; the overlay keeps what dedupe knows now, and
     // Remember() writes the state of the final outcome.
     slot->id = record.identity;
@@ -172,6 +189,7 @@ void Deduper::Remember(const RecordBatch& batch, uint64_t batch_sequence,
     }
     const RecordSchema& schema = schemas_.For(record.kind);
     const int decision = schema.FieldIndex("decision_date");
+    state.policy = policy_;
     state.decision_day = static_cast<int32_t>(record.values[decision]);
     state.deadline_day = record.deadline_day;
     state.batch_sequence = batch_sequence;

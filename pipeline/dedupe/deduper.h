@@ -3,6 +3,7 @@
 // once, and decides the outcome: new (publish), duplicate, update, or withdrawal.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "pipeline/dedupe/keyed_hash.h"
@@ -16,7 +17,16 @@ namespace gongshi {
 // schemas, the store and the hash, which must outlive it.
 class Deduper {
  public:
-  Deduper(const SchemaSet& schemas, StateStore& store, KeyedHash& hash);
+  // `policy_version`: the redaction policy records are published under now (its PolicyTag is
+  // kept in each record's state).
+  Deduper(const SchemaSet& schemas, StateStore& store, KeyedHash& hash,
+          std::string_view policy_version);
+
+  // Replay mode (gongshi replay): the current version of a record published under another
+  // policy is a correction (kUpdated, Record::replayed), and one withheld under another policy
+  // is judged again; everything else is as in live mode. In live mode a re-sent current version
+  // is a duplicate whatever policy it went out under.
+  void set_replay(bool replay) { replay_ = replay; }
 
   // Sets identity, fingerprint, prior state and outcome of every pending record. Records later
   // in the batch see the earlier ones (an update right after its original is an update). Writes
@@ -44,6 +54,8 @@ class Deduper {
   const SchemaSet& schemas_;
   StateStore& store_;
   KeyedHash& hash_;
+  uint64_t policy_;
+  bool replay_ = false;
   std::vector<Digest128> ids_;
   std::vector<size_t> positions_;
   std::vector<RecordState> found_;

@@ -6,6 +6,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
+#include <xxhash.h>
 
 #include "pipeline/calendar/civil_date.h"
 
@@ -24,7 +25,8 @@ constexpr uint8_t kOutboxVersion = 1;
 constexpr uint8_t kExpiryVersion = 1;
 constexpr uint8_t kAuditVersion = 1;
 constexpr std::string_view kBatchSequenceKey = "b";
-constexpr uint8_t kRecordVersion = 3;  // 2 = without publication_end_day, still read
+// 2 = without publication_end_day, 3 = without policy: both still read.
+constexpr uint8_t kRecordVersion = 4;
 constexpr uint8_t kProgressVersion = 1;
 
 Error FromRocksDb(const rocksdb::Status& status, std::string_view what) {
@@ -77,7 +79,7 @@ std::string RecordKey(const Digest128& id) {
 bool DecodeRecord(std::string_view value, RecordState& state) {
   ReaderView r(value);
   uint8_t version = 0, status = 0, kind = 0;
-  if (!r.Get(version) || (version != kRecordVersion && version != 2) || !r.Get(status) ||
+  if (!r.Get(version) || version < 2 || version > kRecordVersion || !r.Get(status) ||
       !r.Get(kind)) {
     return false;
   }
@@ -91,7 +93,10 @@ bool DecodeRecord(std::string_view value, RecordState& state) {
     return false;
   }
   state.publication_end_day = 0;
-  return version == 2 || r.Get(state.publication_end_day);
+  state.policy = 0;
+  if (version == 2) return true;
+  if (!r.Get(state.publication_end_day)) return false;
+  return version == 3 || r.Get(state.policy);
 }
 
 // "e" end_day(4, big-endian) identity(16): a range scan from "e" finds the earliest ends first.
@@ -130,6 +135,11 @@ bool GetString(std::string_view& in, std::string& out) {
 }
 
 }  // namespace
+
+uint64_t PolicyTag(std::string_view policy_version) {
+  const uint64_t tag = XXH3_64bits(policy_version.data(), policy_version.size());
+  return tag == 0 ? 1 : tag;
+}
 
 bool RecordState::Knows(const Digest128& candidate) const {
   if (state == PublicationState::kNone) return false;
@@ -276,6 +286,7 @@ void StateStore::Transaction::PutRecord(const Digest128& id, const RecordState& 
   w.Put(state.deadline_day);
   w.Put(state.batch_sequence);
   w.Put(state.publication_end_day);
+  w.Put(state.policy);
   batch_.Put(RecordKey(id), value).PermitUncheckedError();
 }
 

@@ -39,7 +39,14 @@ struct RecordState {
   uint64_t batch_sequence = 0;  // the feed batch that last carried it
   // Penalties published: the last day of publication; the expiry index holds the same day.
   int32_t publication_end_day = 0;
+  // The redaction policy its last publication went out under (PolicyTag of
+  // redaction.policy_version); 0 = unknown (state written before it was kept). A replay under
+  // another policy re-publishes the current version as a correction.
+  uint64_t policy = 0;
 };
+
+// A 64-bit tag of a redaction policy version, never 0.
+uint64_t PolicyTag(std::string_view policy_version);
 
 // What a withdrawal at the end of the publication period needs of a published penalty: its
 // natural key as it was published (redacted, organisations' data only), by publication end.

@@ -109,6 +109,9 @@ struct Record {
   bool deadline_provisional = false;
   bool withdraw_requested = false;  // the record itself revokes (status 无效 / 撤销)
   bool repair_requested = false;    // a credit-repair event (信用修复): withdraw the record
+  // Set by dedupe in replay mode: published again only because the redaction policy changed
+  // (not a new version; its deadline was met, or missed, by the first publication).
+  bool replayed = false;
   // Penalties: the last day of publication (公示截止期), from the source or derived from the
   // rules in force at the decision date (schemas/publication_periods.json); 0 = none.
   int32_t publication_end_day = 0;

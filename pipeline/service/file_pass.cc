@@ -100,6 +100,26 @@ std::string RunSummary::ToJson() const {
   return out;
 }
 
+Status DrainHttp(const Config& config, StateStore& store, const std::string& out_dir,
+                 RunSummary& summary) {
+  if (!config.http.enabled) return Ok();
+  auto delivery = HttpDelivery::Create(config.http, store, out_dir);
+  if (!delivery) return Fail(delivery.error());
+  auto left = (*delivery)->Drain(
+      std::chrono::milliseconds(config.http.drain_timeout_ms), [](const DeliveryStep& step) {
+        if (step.what == DeliveryStep::What::kRefused) {
+          std::fprintf(stderr,
+                       "gongshi: http: batch %llu refused (%s); it "
+                       "is in dlq/http/\n",
+                       static_cast<unsigned long long>(step.sequence), step.error.c_str());
+        }
+      });
+  if (!left) return Fail(left.error());
+  summary.http = true;
+  summary.http_pending = *left;
+  return Ok();
+}
+
 Result<RunSummary> RunFilePass(const FilePassOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   RunSummary summary;
@@ -184,24 +204,9 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
   if (!swept) return Fail(swept.error());
   summary.expiry_withdrawals = swept->withdrawn;
 
-  // The HTTP sink: deliver what this pass (and any earlier one) committed, for at most
-  // http.drain_timeout_ms; what is left waits in the outbox for the next run or `reconcile`.
-  if (options.config.http.enabled) {
-    auto delivery = HttpDelivery::Create(options.config.http, *parts->store, options.out_dir);
-    if (!delivery) return Fail(delivery.error());
-    auto left = (*delivery)->Drain(std::chrono::milliseconds(options.config.http.drain_timeout_ms),
-                                   [](const DeliveryStep& step) {
-                                     if (step.what == DeliveryStep::What::kRefused) {
-                                       std::fprintf(stderr,
-                                                    "gongshi: http: batch %llu refused (%s); it "
-                                                    "is in dlq/http/\n",
-                                                    static_cast<unsigned long long>(step.sequence),
-                                                    step.error.c_str());
-                                     }
-                                   });
-    if (!left) return Fail(left.error());
-    summary.http = true;
-    summary.http_pending = *left;
+  // The HTTP sink: deliver what this pass (and any earlier one) committed.
+  if (auto drained = DrainHttp(options.config, *parts->store, options.out_dir, summary); !drained) {
+    return Fail(drained.error());
   }
 
   summary.counts.outcomes = progress.outcomes;

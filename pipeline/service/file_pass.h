@@ -33,4 +33,9 @@ struct RunSummary {
 
 Result<RunSummary> RunFilePass(const FilePassOptions& options);
 
+// With an http section: delivers what is in the outbox for at most http.drain_timeout_ms and
+// notes it in `summary` (http, http_pending); what is left waits for the next run or `reconcile`.
+Status DrainHttp(const Config& config, StateStore& store, const std::string& out_dir,
+                 RunSummary& summary);
+
 }  // namespace gongshi

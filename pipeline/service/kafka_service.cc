@@ -14,6 +14,7 @@
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/record/json_out.h"
+#include "pipeline/replay/replay.h"
 #include "pipeline/service/http_delivery.h"
 #include "pipeline/service/pipeline.h"
 #include "pipeline/service/publisher.h"
@@ -283,6 +284,75 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     }
   };
 
+  // Replay jobs (gongshi replay, queued in <out>/replay/pending/): one at a time, a batch per
+  // loop at the job's rate, never while the sinks are failing or the site is backlogged.
+  std::optional<QueuedReplay> replay_job;
+  std::unique_ptr<ReplayRunner> replay;
+  auto last_replay_check = Clock::now() - std::chrono::hours(1);
+  auto finish_replay = [&](const std::string& json) -> Status {
+    if (auto finished = FinishQueuedReplay(config.service.out_dir, *replay_job, json); !finished) {
+      return finished;
+    }
+    replay.reset();
+    replay_job.reset();
+    return Ok();
+  };
+  auto replay_step = [&]() -> Status {
+    if (!replay && Clock::now() - last_replay_check > std::chrono::seconds(2)) {
+      last_replay_check = Clock::now();
+      auto next = NextQueuedReplay(config.service.out_dir);
+      if (!next) return Fail(next.error());
+      if (!next->has_value()) return Ok();
+      replay_job = std::move(*next);
+      std::string error = replay_job->error;
+      if (error.empty()) {
+        auto created =
+            ReplayRunner::Create(replay_job->range, pipeline_config, **pipeline, *parts->store);
+        if (created) {
+          replay = std::move(*created);
+          Log(config, "info",
+              fmt::format("replay {}: started ({} records/s)", replay->job_id(),
+                          replay_job->range.rate));
+        } else {
+          error = created.error().message();
+        }
+      }
+      if (!error.empty()) {
+        Log(config, "error", fmt::format("replay {}: {}", replay_job->path, error));
+        std::string json = "{";
+        AppendJsonKey(json, "error", true);
+        AppendJsonString(json, error);
+        json.push_back('}');
+        return finish_replay(json);
+      }
+    }
+    if (!replay) return Ok();
+    BatchCounts counts;
+    auto more = replay->Step(config.batch.max_records, Clock::now(), &counts);
+    if (!more) {
+      if (more.error().code() == ErrorCode::kUnavailable) {
+        Log(config, "warn",
+            fmt::format("replay {}: {}; retrying", replay->job_id(), more.error().message()));
+        return Ok();
+      }
+      return Fail(more.error());
+    }
+    if (counts.records_read > 0) {
+      (**metrics).Add(counts);
+      if (delivery) delivery->Notify();
+    }
+    if (*more) return Ok();
+    RunSummary done;
+    done.out_dir = config.service.out_dir;
+    done.state_dir = summary.state_dir;
+    done.counts = replay->counts();
+    ReplaySummary replayed{.job_id = replay->job_id(), .run = done};
+    Log(config, "info",
+        fmt::format("replay {}: done, {} read, {} corrected", replay->job_id(), done.counts.read(),
+                    done.counts.outcomes[static_cast<size_t>(Outcome::kUpdated)]));
+    return finish_replay(replayed.ToJson());
+  };
+
   std::vector<PartitionBatch> batches;
   auto last_message = Clock::now();
   auto last_lag = Clock::now() - std::chrono::hours(1);
@@ -299,7 +369,9 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
         config.batch.max_records -
         std::min<uint64_t>(config.batch.max_records - 1, publisher.max_partition_records());
     // Poll refills `batches` in place: the batches' buffers keep their capacity between polls.
-    if (auto polled = (*source)->Poll(poll_wait, room, config.batch.max_bytes, batches); !polled) {
+    // A replay in progress shortens the wait, so its rate does not depend on live traffic.
+    const auto wait = replay ? std::min(poll_wait, std::chrono::milliseconds(20)) : poll_wait;
+    if (auto polled = (*source)->Poll(wait, room, config.batch.max_bytes, batches); !polled) {
       Log(config, "error", "consumer: " + polled.error().message());
       return Fail(polled.error());
     }
@@ -350,6 +422,12 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     }
     // Every iteration while paused: a partition assigned meanwhile arrives unpaused.
     if (paused) (void)(*source)->Pause((*source)->Assignment());
+    if (!paused) {
+      if (auto stepped = replay_step(); !stepped) {
+        Log(config, "error", "replay: " + stepped.error().message());
+        return Fail(stepped.error());
+      }
+    }
     // The daily sweep: at start and when the Shanghai day turns, withdraw what has expired.
     if (const int32_t day = ShanghaiDay(now_ms);
         day != swept_day && Clock::now() - last_sweep_try > std::chrono::minutes(1)) {
@@ -393,7 +471,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       // (nor was assigned) for the idle time: a fresh assignment has not fetched yet.
       const auto quiet_since = std::max(last_message, partitions.assigned_at());
       if (options.exit_when_idle_ms > 0 && !partitions.empty() && lag_known && total_lag == 0 &&
-          publisher.held_records() == 0 && (!delivery || delivery->pending() == 0) &&
+          publisher.held_records() == 0 && (!delivery || delivery->pending() == 0) && !replay &&
           now - quiet_since > std::chrono::milliseconds(options.exit_when_idle_ms)) {
         break;
       }

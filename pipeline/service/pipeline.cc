@@ -152,7 +152,7 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
       parts_(parts),
       parser_(*parts.schemas, MakeParserOptions(config)),
       validator_(*parts.schemas, ValidatorOptions{.today = Today(config)}),
-      deduper_(*parts.schemas, *parts.store, *parts.hash),
+      deduper_(*parts.schemas, *parts.store, *parts.hash, config.redaction.policy_version),
       redactor_(std::move(redactor)),
       feeds_(*parts.schemas, out_dir,
              FeedOptions{
@@ -478,6 +478,8 @@ AuditEvent Pipeline::AuditOf(const Record& record, int32_t today) const {
                          record.outcome == Outcome::kWithdrawn;
   if (!published) return event;
   event.published_day = today;
+  // A replay's re-publication under a new policy is not timed: the first publication was.
+  if (record.replayed) return event;
   event.latency_working_days =
       parts_.calendar->WorkingDaysBetween(event.decision_day, today, region_index_);
   if (today <= record.deadline_day) {
@@ -501,6 +503,7 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
   parser_.Process(batch);
   validator_.Process(batch);
   AssignDeadlines(batch);
+  deduper_.set_replay(info.replay);
   if (auto deduped = deduper_.Process(batch); !deduped) return deduped;
   RedactionCounts redaction;
   redactor_->Process(batch, redaction);
@@ -588,7 +591,7 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
     if (record.outcome == Outcome::kDuplicate) continue;  // nothing new to account for
     const AuditEvent event = AuditOf(record, today);
     // The 7-working-day deadline times publications; withdrawals have their own (Art. 48).
-    if (counts != nullptr &&
+    if (counts != nullptr && !record.replayed &&
         (record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated)) {
       ++counts->lateness[static_cast<size_t>(event.lateness)];
       counts->publication_latency_working_days.Observe(event.latency_working_days);

@@ -264,6 +264,10 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
     AppendJsonString(manifest_, info.policy_version);
     AppendJsonKey(manifest_, "schema_version");
     AppendJsonString(manifest_, info.schema_version);
+    if (info.replay) {
+      AppendJsonKey(manifest_, "replay");
+      manifest_.append("true");
+    }
     AppendJsonKey(manifest_, "previous_manifest_sha256");
     AppendJsonString(manifest_, chain.sequence == 0 ? std::string(64, '0')
                                                     : HexEncode(chain.manifest_sha256.data(), 32));

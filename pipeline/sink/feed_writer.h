@@ -31,6 +31,8 @@ struct BatchInfo {
   int64_t last_line = 0;
   std::string policy_version;
   std::string schema_version;
+  // A replay batch (gongshi replay): re-publications under a new redaction policy.
+  bool replay = false;
   // When the batch is published (Unix ms): the manifest's created_at and the audit ledger's
   // publication day. 0 = the system clock at the time of writing.
   int64_t published_ms = 0;

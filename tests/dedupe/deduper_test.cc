@@ -24,12 +24,14 @@ constexpr char kKey[] = "test-key-0123456789abcdef";
 class DeduperTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
-  void Open() {
+  // `policy`: the redaction policy version the deduper publishes under.
+  void Open(const std::string& policy = "p1", bool replay = false) {
     deduper_.reset();
     store_.reset();
     store_ = std::move(*StateStore::Open({.dir = dir_ / "db"}));
     hash_ = std::move(*KeyedHash::Create(kKey));
-    deduper_ = std::make_unique<Deduper>(Schemas(), *store_, *hash_);
+    deduper_ = std::make_unique<Deduper>(Schemas(), *store_, *hash_, policy);
+    deduper_->set_replay(replay);
   }
   // Runs parse, validate and dedupe over `messages` and, like the runner after a durable write,
   // commits what dedupe decided.
@@ -149,7 +151,7 @@ TEST_F(DeduperTest, AnotherKeyGivesOtherIdentities) {
   Run({p});
   const auto first = batch_.records[0].identity;
   hash_ = std::move(*KeyedHash::Create("another-key-0123456789"));
-  deduper_ = std::make_unique<Deduper>(Schemas(), *store_, *hash_);
+  deduper_ = std::make_unique<Deduper>(Schemas(), *store_, *hash_, "p1");
   Run({p});
   EXPECT_NE(batch_.records[0].identity, first);
 }
@@ -176,6 +178,39 @@ TEST_F(DeduperTest, NoIdNumberOrNameInTheStoreInClear) {
     EXPECT_EQ(bytes.find("11010519491231002X"), std::string::npos) << entry.path();
     EXPECT_EQ(bytes.find("欧阳娜娜"), std::string::npos) << entry.path();
   }
+}
+
+// Replay (gongshi replay): the current version, published under another policy, is published
+// again as a correction, once; anything else is what live mode says.
+TEST_F(DeduperTest, AReplayUnderANewPolicyCorrectsTheCurrentVersionOnce) {
+  const std::string p = Fixture("penalty_valid.json");
+  EXPECT_EQ(Run({p}), (std::vector<O>{O::kPublished}));
+  Open("p2", /*replay=*/false);
+  EXPECT_EQ(Run({p}), (std::vector<O>{O::kDuplicate})) << "live mode: a re-send stays a duplicate";
+  Open("p2", /*replay=*/true);
+  EXPECT_EQ(Run({p}), (std::vector<O>{O::kUpdated}));
+  EXPECT_TRUE(batch_.records[0].replayed);
+  EXPECT_EQ(Run({p}), (std::vector<O>{O::kDuplicate})) << "corrected once";
+  Open("p2", /*replay=*/true);
+  EXPECT_EQ(Run({p}), (std::vector<O>{O::kDuplicate})) << "the policy is kept in the state";
+  Open("p3", /*replay=*/true);
+  EXPECT_EQ(Run({p, p}), (std::vector<O>{O::kUpdated, O::kDuplicate})) << "a copy in the batch";
+}
+
+TEST_F(DeduperTest, AReplayOfAnOlderVersionOrAWithdrawalIsADuplicate) {
+  const std::string p = Fixture("penalty_valid.json");
+  const std::string corrected = With(p, "penalty_content", Quoted("更正"));
+  EXPECT_EQ(Run({p, corrected}), (std::vector<O>{O::kPublished, O::kUpdated}));
+  Open("p2", /*replay=*/true);
+  // The older version must not roll the correction back; the current one is re-published.
+  EXPECT_EQ(Run({p, corrected}), (std::vector<O>{O::kDuplicate, O::kUpdated}));
+
+  const std::string license = Fixture("license_valid.json");
+  const std::string revoked = With(license, "XK_ZT", Quoted("2"));
+  Open("p1");
+  EXPECT_EQ(Run({license, revoked}), (std::vector<O>{O::kPublished, O::kWithdrawn}));
+  Open("p2", /*replay=*/true);
+  EXPECT_EQ(Run({license, revoked}), (std::vector<O>{O::kDuplicate, O::kDuplicate}));
 }
 
 TEST(KeyedHashTest, PrecomputedPadsGiveTheStandardHmac) {

@@ -1,0 +1,239 @@
+#include "pipeline/source/kafka_range_reader.h"
+
+#include <algorithm>
+#include <map>
+
+#include <librdkafka/rdkafka.h>
+#include <simdjson.h>
+
+namespace gongshi {
+namespace {
+
+constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
+
+struct ListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
+
+Error KafkaError(rd_kafka_resp_err_t err, std::string_view what) {
+  return Error(ErrorCode::kUnavailable, fmt::format("replay: {}: {}", what, rd_kafka_err2str(err)));
+}
+
+}  // namespace
+
+struct KafkaRangeReader::Impl {
+  rd_kafka_t* rk = nullptr;
+  ~Impl() {
+    if (rk != nullptr) {
+      rd_kafka_consumer_close(rk);
+      rd_kafka_destroy(rk);
+    }
+  }
+};
+
+KafkaRangeReader::~KafkaRangeReader() = default;
+
+Result<std::unique_ptr<KafkaRangeReader>> KafkaRangeReader::Open(const KafkaRangeOptions& options) {
+  std::unique_ptr<KafkaRangeReader> reader(new KafkaRangeReader());
+  reader->options_ = options;
+  reader->impl_ = std::make_unique<Impl>();
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  auto set = [&](const std::string& name, const std::string& value) -> Status {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
+        RD_KAFKA_CONF_OK) {
+      return Fail(ErrorCode::kInvalidConfig,
+                  fmt::format("replay: kafka property {}: {}", name, errstr));
+    }
+    return Ok();
+  };
+  for (const auto& [name, value] : options.properties) {
+    if (name == "group.id" || name == "partition.assignment.strategy" ||
+        name == "group.instance.id") {
+      continue;
+    }
+    if (auto ok = set(name, value); !ok) {
+      rd_kafka_conf_destroy(conf);
+      return Fail(ok.error());
+    }
+  }
+  // No group: assign() only, nothing committed or stored; the end of a partition is reported so
+  // a range that ends at a compacted-away offset still finishes.
+  for (const auto& [name, value] :
+       {std::pair<std::string, std::string>{"group.id", "gongshi-replay"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "true"},
+        {"auto.offset.reset", "earliest"}}) {
+    if (auto ok = set(name, value); !ok) {
+      rd_kafka_conf_destroy(conf);
+      return Fail(ok.error());
+    }
+  }
+  reader->impl_->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+  if (reader->impl_->rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return Fail(ErrorCode::kInvalidConfig, fmt::format("replay: kafka consumer: {}", errstr));
+  }
+  rd_kafka_t* rk = reader->impl_->rk;
+  rd_kafka_poll_set_consumer(rk);  // errors and logs come with the messages
+
+  // The partitions: as given, else every partition the topic has.
+  std::vector<int32_t> partitions = options.partitions;
+  if (partitions.empty()) {
+    rd_kafka_topic_t* topic = rd_kafka_topic_new(rk, options.topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* metadata = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, topic, &metadata, options.timeout_ms);
+    rd_kafka_topic_destroy(topic);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Fail(KafkaError(err, "metadata"));
+    for (int t = 0; t < metadata->topic_cnt; ++t) {
+      if (metadata->topics[t].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const rd_kafka_resp_err_t topic_err = metadata->topics[t].err;
+        rd_kafka_metadata_destroy(metadata);
+        return Fail(KafkaError(topic_err, "topic " + options.topic));
+      }
+      for (int p = 0; p < metadata->topics[t].partition_cnt; ++p) {
+        partitions.push_back(metadata->topics[t].partitions[p].id);
+      }
+    }
+    rd_kafka_metadata_destroy(metadata);
+  }
+  std::sort(partitions.begin(), partitions.end());
+  if (partitions.empty()) {
+    return Fail(ErrorCode::kInvalidConfig,
+                fmt::format("replay: topic {} has no partitions", options.topic));
+  }
+
+  // Offsets for the broker timestamps (the first message at or after each time).
+  std::map<int32_t, int64_t> from_time, to_time;
+  auto for_times = [&](int64_t ms, std::map<int32_t, int64_t>& out) -> Status {
+    PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (int32_t p : partitions) {
+      rd_kafka_topic_partition_list_add(list.get(), options.topic.c_str(), p)->offset = ms;
+    }
+    if (auto err = rd_kafka_offsets_for_times(rk, list.get(), options.timeout_ms);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Fail(KafkaError(err, "offsets for times"));
+    }
+    for (int i = 0; i < list->cnt; ++i) out[list->elems[i].partition] = list->elems[i].offset;
+    return Ok();
+  };
+  if (options.from_ms > 0) {
+    if (auto ok = for_times(options.from_ms, from_time); !ok) return Fail(ok.error());
+  }
+  if (options.to_ms > 0) {
+    if (auto ok = for_times(options.to_ms, to_time); !ok) return Fail(ok.error());
+  }
+  for (int32_t p : partitions) {
+    int64_t low = 0, high = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(rk, options.topic.c_str(), p, &low, &high,
+                                                    options.timeout_ms);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Fail(KafkaError(err, fmt::format("watermarks of {}[{}]", options.topic, p)));
+    }
+    PartitionRange range{p, low, high};
+    if (options.from_offset >= 0) range.begin = std::max(low, options.from_offset);
+    if (options.to_offset >= 0) range.end = std::min(high, options.to_offset);
+    // No message at or after the time: the range is empty from there (offset -1 = the end).
+    if (auto it = from_time.find(p); it != from_time.end()) {
+      range.begin = std::max(range.begin, it->second < 0 ? high : it->second);
+    }
+    if (auto it = to_time.find(p); it != to_time.end()) {
+      range.end = std::min(range.end, it->second < 0 ? high : it->second);
+    }
+    range.end = std::max(range.end, range.begin);
+    reader->ranges_.push_back(range);
+  }
+  return reader;
+}
+
+Status KafkaRangeReader::Seek(int32_t partition, int64_t offset) {
+  auto it = std::find_if(ranges_.begin(), ranges_.end(),
+                         [&](const PartitionRange& r) { return r.partition == partition; });
+  if (it == ranges_.end()) {
+    return Fail(ErrorCode::kInternal, fmt::format("replay: partition {} not in range", partition));
+  }
+  partition_ = partition;
+  end_ = it->end;
+  next_ = std::clamp(offset, it->begin, it->end);
+  if (next_ >= end_) return Ok();
+  PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), options_.topic.c_str(), partition)->offset = next_;
+  if (auto err = rd_kafka_assign(impl_->rk, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Fail(KafkaError(err, "assign"));
+  }
+  return Ok();
+}
+
+Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size_t max_bytes) {
+  batch.Clear();
+  staged_.clear();
+  size_t bytes = 0;
+  int idle_polls = 0;
+  while (next_ < end_ && staged_.size() < max_records && bytes < max_bytes) {
+    // Once something is staged, do not wait long for more: hand out what there is.
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(impl_->rk, staged_.empty() ? 1000 : 50);
+    if (message == nullptr) {
+      if (!staged_.empty()) break;
+      if (++idle_polls > options_.timeout_ms / 1000) {
+        return Fail(ErrorCode::kUnavailable,
+                    fmt::format("replay: {}[{}]: nothing received for {} ms at offset {}",
+                                options_.topic, partition_, options_.timeout_ms, next_));
+      }
+      continue;
+    }
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(
+        message, &rd_kafka_message_destroy);
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // The end of the log (the range's end was at most there at Open): nothing more comes,
+      // also when the last offsets of the range hold no message (compaction, transaction
+      // markers).
+      if (message->partition == partition_ && message->offset >= next_) {
+        next_ = end_;
+        break;
+      }
+      continue;
+    }
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Fail(KafkaError(message->err, fmt::format("{}[{}]", options_.topic, partition_)));
+    }
+    if (message->partition != partition_ || message->offset < next_) continue;
+    if (message->offset >= end_) {
+      next_ = end_;
+      break;
+    }
+    const char* data = static_cast<const char*>(message->payload);
+    const size_t full_size = data == nullptr ? 0 : message->len;
+    const size_t size = std::min(full_size, options_.max_record_bytes);
+    rd_kafka_timestamp_type_t type;
+    const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
+    staged_.push_back({batch.bytes.size(), size, full_size, message->offset,
+                       type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : timestamp});
+    batch.bytes.insert(batch.bytes.end(), data, data + size);
+    batch.bytes.insert(batch.bytes.end(), kPadding, ' ');
+    bytes += size;
+    next_ = message->offset + 1;
+  }
+  if (next_ >= end_) (void)rd_kafka_assign(impl_->rk, nullptr);
+  // The views only now: batch.bytes no longer grows.
+  batch.records.resize(staged_.size());
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    const Staged& s = staged_[i];
+    Record& record = batch.records[i];
+    record.Clear();
+    record.position = {options_.source_index, partition_, s.offset, 0, s.timestamp_ms};
+    record.raw = std::string_view(batch.bytes.data() + s.at, s.size);
+    record.json = record.raw;
+    if (s.full_size > s.size) {
+      record.Reject(RejectReason::kRecordTooLarge, -1,
+                    batch.arena.Copy(fmt::format("{} bytes; the dead-letter keeps the first {}",
+                                                 s.full_size, s.size)));
+    }
+  }
+  return !staged_.empty();
+}
+
+}  // namespace gongshi
