@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Merges a bench/run.sh result directory into results.json, prints every stage beside its limit
+(the ratio the release checklist reads) and, with --baseline, the change of every figure.
+
+Google Benchmark's tools/compare.py is not packaged in Debian 12; this does the part we use:
+items/s per benchmark, new against old, with the machine of each run named.
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+
+# stage -> its limit, measured in the same run on the same data (bench/stages_bench.cc).
+LIMITS = {
+    "BM_ParseValidate": "BM_Limit_SimdjsonIterateMany",
+    "BM_Dedupe/{k}": "BM_Limit_RocksDbMultiGet/{k}",
+}
+TARGETS = {  # issue 6, on a 2-core machine; items/s unless noted
+    "BM_ParseValidate": 1.5e6,
+    "BM_Dedupe/10000000": 5e5,
+    "E2E_FilePass": 5e5,
+}
+
+
+def load(directory):
+    merged = {"context": {}, "benchmarks": []}
+    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+        if os.path.basename(path) == "results.json":
+            continue
+        with open(path) as f:
+            data = json.load(f)
+        merged["context"].update(data.get("context", {}))
+        merged["benchmarks"].extend(
+            b for b in data.get("benchmarks", []) if b.get("run_type", "iteration") == "iteration")
+    return merged
+
+
+def rate(b):
+    return b.get("items_per_second") or 0.0
+
+
+def fmt(x):
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= scale:
+            return f"{x / scale:.2f}{unit}"
+    return f"{x:.0f}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results")
+    parser.add_argument("--baseline")
+    args = parser.parse_args()
+    results = load(args.results)
+    with open(os.path.join(args.results, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    by_name = {b["name"]: b for b in results["benchmarks"]}
+    print(f"machine: {results['context'].get('machine', '?')}  commit: "
+          f"{results['context'].get('commit', '?')}")
+    print(f"{'benchmark':45} {'items/s':>10} {'bytes/s':>10} {'limit items/s':>14} {'ratio':>6}"
+          f" {'target':>8}")
+    for name, b in by_name.items():
+        limit_name = ""
+        base, _, arg = name.partition("/")
+        for stage, limit in LIMITS.items():
+            if stage.format(k=arg) == name:
+                limit_name = limit.format(k=arg)
+        limit = by_name.get(limit_name)
+        ratio = f"{rate(b) / rate(limit):.2f}" if limit and rate(limit) else ""
+        target = TARGETS.get(name) or TARGETS.get(base)
+        met = "" if target is None else ("ok" if rate(b) >= target else f"<{fmt(target)}")
+        extra = ""
+        if "peak_rss_bytes" in b:
+            extra = f"  peak RSS {b['peak_rss_bytes'] / 2**20:.0f} MiB"
+        print(f"{name:45} {fmt(rate(b)):>10} {fmt(b.get('bytes_per_second') or 0):>10} "
+              f"{fmt(rate(limit)) if limit else '':>14} {ratio:>6} {met:>8}{extra}")
+    if args.baseline:
+        with open(args.baseline) as f:
+            old = json.load(f)
+        old_by_name = {b["name"]: b for b in old.get("benchmarks", [])}
+        print(f"\nagainst {args.baseline} (machine: {old.get('context', {}).get('machine', '?')},"
+              f" commit {old.get('context', {}).get('commit', '?')})")
+        worse = 0
+        for name, b in by_name.items():
+            o = old_by_name.get(name)
+            if not o or not rate(o):
+                continue
+            change = rate(b) / rate(o) - 1
+            worse += change < -0.10
+            print(f"{name:45} {fmt(rate(o)):>10} -> {fmt(rate(b)):>10} {change:+7.1%}")
+        if worse:
+            print(f"{worse} benchmark(s) more than 10% slower than the baseline")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The release engineers' benchmark run: every bench/*_bench binary with JSON output, an end-to-end
+# file pass over generated records, the machine's description beside the figures, each stage as a
+# ratio to its limit, and the change against a saved baseline.
+#
+#   bench/run.sh [--baseline FILE] [--records N] [--keys K1,K2,...] [--out DIR]
+#
+# Defaults: 1000000 records end to end, warm stores of 1000000 keys, results in bench-results/<utc>/
+# (results.json = everything; save one as bench/baseline.json to compare later runs against).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir="${GONGSHI_BUILD_DIR:-build/release}"
+baseline=""
+records=1000000
+keys=1000000
+out="bench-results/$(date -u +%Y%m%dT%H%M%SZ)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --baseline) baseline="$2"; shift 2 ;;
+    --records) records="$2"; shift 2 ;;
+    --keys) keys="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$build_dir/pipeline/gongshi" ] || { echo "bench/run.sh: build first (./deploy/setup.sh build)" >&2; exit 2; }
+mkdir -p "$out"
+work="${GONGSHI_BENCH_DIR:-/tmp/gongshi-bench}"
+mkdir -p "$work"
+
+# The machine, as the figures need it said.
+cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+machine="$(nproc) x ${cpu:-unknown CPU}, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "machine: $machine; commit $commit"
+
+for bin in "$build_dir"/bench/*_bench; do
+  name="$(basename "$bin")"
+  echo "== $name"
+  GONGSHI_BENCH_KEYS="$keys" GONGSHI_BENCH_DIR="$work" GONGSHI_DATA_DIR="$PWD" "$bin" \
+    --benchmark_format=console --benchmark_out_format=json --benchmark_out="$out/$name.json" \
+    --benchmark_context="machine=${machine//,/;},commit=$commit"
+done
+
+# End to end: `gongshi run --input` over generated records (cached by count), synced commits.
+input="$work/records-$records.ndjson"
+if [ ! -s "$input" ]; then
+  "$build_dir/pipeline/gongshi" generate --count "$records" --seed 2026 --today 2026-11-30 --out "$input"
+fi
+rm -rf "$work/e2e-out"
+printf 'today: 2026-11-30\n' > "$work/e2e.yaml"
+echo "== gongshi run --input ($records records)"
+/usr/bin/time -f '%e %M' -o "$work/e2e.time" \
+  "$build_dir/pipeline/gongshi" run --config "$work/e2e.yaml" --input "$input" --out "$work/e2e-out" \
+  > "$work/e2e.summary"
+cat "$work/e2e.summary"
+read -r seconds rss_kb < "$work/e2e.time"
+bytes="$(stat -c %s "$input")"
+python3 - "$out/e2e.json" "$records" "$bytes" "$seconds" "$rss_kb" "$machine" "$commit" <<'PY'
+import json, sys
+path, records, nbytes, seconds, rss_kb, machine, commit = sys.argv[1:]
+records, nbytes, seconds, rss_kb = int(records), int(nbytes), float(seconds), int(rss_kb)
+json.dump({"context": {"machine": machine, "commit": commit},
+           "benchmarks": [{"name": f"E2E_FilePass/{records}", "run_type": "iteration",
+                           "real_time": seconds, "time_unit": "s",
+                           "items_per_second": records / seconds,
+                           "bytes_per_second": nbytes / seconds,
+                           "peak_rss_bytes": rss_kb * 1024}]}, open(path, "w"), indent=1)
+PY
+
+python3 bench/compare.py "$out" ${baseline:+--baseline "$baseline"} | tee "$out/report.txt"
+echo "results: $out/results.json"
