@@ -46,8 +46,10 @@ std::string DoneDir(const std::string& out_dir) { return out_dir + "/replay/done
 bool IsLockError(const Error& error) {
   // RocksDB: "IO error: lock hold by current process" / "While lock file: ... Resource
   // temporarily unavailable": another process (the service) has the state store open.
+  // (Not any "lock": "block cache" has one.)
   const std::string& message = error.message();
-  return message.find("lock") != std::string::npos || message.find("LOCK") != std::string::npos;
+  return message.find("/LOCK") != std::string::npos ||
+         message.find("lock hold by current process") != std::string::npos;
 }
 
 }  // namespace
@@ -313,7 +315,7 @@ Status ReplayRunner::Complete() {
 }
 
 Result<bool> ReplayRunner::Step(size_t max_records, RateLimiter::Clock::time_point now,
-                                BatchCounts* counts) {
+                                BatchCounts* counts, std::chrono::milliseconds max_wait) {
   if (done_) return false;
   if (!part_open_) {
     if (auto ok = OpenNext(); !ok) return Fail(ok.error());
@@ -330,12 +332,13 @@ Result<bool> ReplayRunner::Step(size_t max_records, RateLimiter::Clock::time_poi
     info.source_name = range_.topic;
     info.partition = kafka_->ranges()[part_].partition;
     info.first_offset = kafka_->next_offset();
-    auto filled = kafka_->Fill(batch_, n, config_.batch.max_bytes);
+    auto filled = kafka_->Fill(batch_, n, config_.batch.max_bytes, max_wait);
     if (!filled) return Fail(filled.error());
     if (!*filled) {
       if (auto ok = Complete(); !ok) return Fail(ok.error());
       return part_ < kafka_->ranges().size();
     }
+    if (batch_.records.empty()) return true;  // nothing came yet
     info.end_offset = kafka_->next_offset();
     progress_.next_offset = info.end_offset;
   } else {

@@ -79,9 +79,11 @@ class ReplayRunner {
 
   // Processes at most one batch of at most `max_records` records, as many as the rate allows
   // now. Returns true while there is more to do.
-  // `counts`, when given, receives the batch's figures for the metrics.
+  // `counts`, when given, receives the batch's figures for the metrics. Waits at most
+  // `max_wait` for a topic's messages (the service passes a few ms: live records come first).
   Result<bool> Step(size_t max_records, RateLimiter::Clock::time_point now,
-                    BatchCounts* counts = nullptr);
+                    BatchCounts* counts = nullptr,
+                    std::chrono::milliseconds max_wait = std::chrono::milliseconds(1000));
   // How long the caller may sleep before Step can do anything.
   std::chrono::nanoseconds Wait(RateLimiter::Clock::time_point now) const;
   bool done() const { return done_; }

@@ -328,7 +328,8 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     }
     if (!replay) return Ok();
     BatchCounts counts;
-    auto more = replay->Step(config.batch.max_records, Clock::now(), &counts);
+    auto more =
+        replay->Step(config.batch.max_records, Clock::now(), &counts, std::chrono::milliseconds(5));
     if (!more) {
       if (more.error().code() == ErrorCode::kUnavailable) {
         Log(config, "warn",

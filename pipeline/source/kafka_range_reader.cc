@@ -168,22 +168,32 @@ Status KafkaRangeReader::Seek(int32_t partition, int64_t offset) {
   return Ok();
 }
 
-Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size_t max_bytes) {
+Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size_t max_bytes,
+                                    std::chrono::milliseconds max_wait) {
   batch.Clear();
   staged_.clear();
   size_t bytes = 0;
-  int idle_polls = 0;
+  const auto now = std::chrono::steady_clock::now();
+  const auto until = now + max_wait;
+  if (last_progress_ == std::chrono::steady_clock::time_point{}) last_progress_ = now;
   while (next_ < end_ && staged_.size() < max_records && bytes < max_bytes) {
     // Once something is staged, do not wait long for more: hand out what there is.
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(impl_->rk, staged_.empty() ? 1000 : 50);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    const int wait_ms = staged_.empty() ? static_cast<int>(std::max<int64_t>(left.count(), 0)) : 0;
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(impl_->rk, wait_ms);
     if (message == nullptr) {
-      if (!staged_.empty()) break;
-      if (++idle_polls > options_.timeout_ms / 1000) {
+      if (!staged_.empty() || left.count() > 0) break;
+      // Nothing for a while where the range says there is more: the broker is unreachable (or
+      // the messages were deleted). Said once per timeout; the caller retries.
+      if (std::chrono::steady_clock::now() - last_progress_ >
+          std::chrono::milliseconds(options_.timeout_ms)) {
+        last_progress_ = std::chrono::steady_clock::now();
         return Fail(ErrorCode::kUnavailable,
                     fmt::format("replay: {}[{}]: nothing received for {} ms at offset {}",
                                 options_.topic, partition_, options_.timeout_ms, next_));
       }
-      continue;
+      break;
     }
     std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(
         message, &rd_kafka_message_destroy);
@@ -216,8 +226,12 @@ Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size
     batch.bytes.insert(batch.bytes.end(), kPadding, ' ');
     bytes += size;
     next_ = message->offset + 1;
+    last_progress_ = std::chrono::steady_clock::now();
   }
-  if (next_ >= end_) (void)rd_kafka_assign(impl_->rk, nullptr);
+  if (next_ >= end_) {
+    (void)rd_kafka_assign(impl_->rk, nullptr);
+    if (staged_.empty()) return false;
+  }
   // The views only now: batch.bytes no longer grows.
   batch.records.resize(staged_.size());
   for (size_t i = 0; i < staged_.size(); ++i) {
@@ -233,7 +247,7 @@ Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size
                                                  s.full_size, s.size)));
     }
   }
-  return !staged_.empty();
+  return true;
 }
 
 }  // namespace gongshi

@@ -4,6 +4,7 @@
 // a replay of a live topic finishes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,8 +52,11 @@ class KafkaRangeReader {
   // Starts reading `partition` at `offset` (within its range).
   Status Seek(int32_t partition, int64_t offset);
   // Clears `batch` and fills it with the partition's next messages, up to `max_records` and
-  // about `max_bytes`, never past the range's end. Returns false once the range is read.
-  Result<bool> Fill(RecordBatch& batch, size_t max_records, size_t max_bytes);
+  // about `max_bytes`, never past the range's end, waiting at most `max_wait` for the first.
+  // Returns false once the range is read; true with an empty batch when nothing came yet (an
+  // error after timeout_ms without progress).
+  Result<bool> Fill(RecordBatch& batch, size_t max_records, size_t max_bytes,
+                    std::chrono::milliseconds max_wait);
   // The offset after the last message handed out.
   int64_t next_offset() const { return next_; }
 
@@ -64,6 +68,7 @@ class KafkaRangeReader {
   int32_t partition_ = -1;
   int64_t end_ = 0;
   int64_t next_ = 0;
+  std::chrono::steady_clock::time_point last_progress_{};
   KafkaRangeOptions options_;
   struct Staged {
     size_t at;
