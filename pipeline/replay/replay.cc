@@ -392,7 +392,7 @@ std::chrono::nanoseconds ReplayRunner::Wait(RateLimiter::Clock::time_point now) 
 std::string ReplaySummary::ToJson() const {
   std::string out;
   if (queued) {
-    out = "{";
+    out.push_back('{');
     AppendJsonKey(out, "replay", true);
     AppendJsonString(out, job_id);
     AppendJsonKey(out, "queued");

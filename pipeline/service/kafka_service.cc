@@ -275,6 +275,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     }
     summary.counts.Add(counts);
     (**metrics).Add(counts);
+    if (options.on_published) options.on_published(batch, summary.counts);
     if (delivery) delivery->Notify();
     if (auto committed = (*source)->Commit({{tp, end_offset}}); !committed) {
       (**metrics).CountCommitFailure();
@@ -347,10 +348,13 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     done.out_dir = config.service.out_dir;
     done.state_dir = summary.state_dir;
     done.counts = replay->counts();
-    ReplaySummary replayed{.job_id = replay->job_id(), .run = done};
+    ReplaySummary replayed;
+    replayed.job_id = replay->job_id();
+    replayed.run = std::move(done);
     Log(config, "info",
-        fmt::format("replay {}: done, {} read, {} corrected", replay->job_id(), done.counts.read(),
-                    done.counts.outcomes[static_cast<size_t>(Outcome::kUpdated)]));
+        fmt::format("replay {}: done, {} read, {} corrected", replay->job_id(),
+                    replayed.run.counts.read(),
+                    replayed.run.counts.outcomes[static_cast<size_t>(Outcome::kUpdated)]));
     return finish_replay(replayed.ToJson());
   };
 

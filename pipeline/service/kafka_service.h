@@ -24,7 +24,10 @@ struct KafkaServiceOptions {
   // this long (0 = run until stopped).
   int exit_when_idle_ms = 0;
   // Called once the metrics endpoint listens, with its address.
-  std::function<void(const std::string&)> on_listening;
+  std::function<void(const std::string&)> on_listening = {};
+  // Benchmarks: called on the service's thread after each partition batch is committed, with the
+  // batch and the totals so far (keep it cheap: it runs between batches).
+  std::function<void(const RecordBatch&, const RunCounts&)> on_published = {};
 };
 
 Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options);

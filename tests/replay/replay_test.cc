@@ -196,7 +196,9 @@ TEST_F(ReplayTest, ARateLimitCutsTheReplayIntoSmallBatches) {
   EXPECT_EQ(summary.at("read"), 1000u);
   EXPECT_GE(summary.at("batches"), 5u) << limited.out;
   for (const auto& [id, batch] : Batches(out_)) {
-    if (batch.replay) EXPECT_LE(batch.lines.size(), 200u) << id;
+    if (batch.replay) {
+      EXPECT_LE(batch.lines.size(), 200u) << id;
+    }
   }
 }
 
