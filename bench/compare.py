@@ -15,7 +15,10 @@ import sys
 LIMITS = {
     "BM_ParseValidate": "BM_Limit_SimdjsonIterateMany",
     "BM_Dedupe/{k}": "BM_Limit_RocksDbMultiGet/{k}",
+    "BM_KafkaService/{k}": "BM_Limit_BareConsumer/{k}",  # bench/kafka_bench.cc
 }
+RATIO_TARGETS = {"BM_KafkaService": 0.8}  # of the bare consumer's rate
+P99_TARGET_S = 1.0  # BM_KafkaLatencyHalfRate: broker append -> committed feed
 TARGETS = {  # issue 6, on a 2-core machine; items/s unless noted
     "BM_ParseValidate": 1.5e6,
     "BM_Dedupe/10000000": 5e5,
@@ -70,9 +73,15 @@ def main():
         ratio = f"{rate(b) / rate(limit):.2f}" if limit and rate(limit) else ""
         target = TARGETS.get(name) or TARGETS.get(base)
         met = "" if target is None else ("ok" if rate(b) >= target else f"<{fmt(target)}")
+        if base in RATIO_TARGETS and ratio:
+            met = "ok" if float(ratio) >= RATIO_TARGETS[base] else f"<{RATIO_TARGETS[base]}x"
         extra = ""
         if "peak_rss_bytes" in b:
             extra = f"  peak RSS {b['peak_rss_bytes'] / 2**20:.0f} MiB"
+        if "p99_s" in b:
+            met = "ok" if b["p99_s"] <= P99_TARGET_S else f">{P99_TARGET_S}s"
+            extra = (f"  at {fmt(b.get('rate_per_s', 0))}/s: p50 {b['p50_s']:.3f} s, "
+                     f"p99 {b['p99_s']:.3f} s, max {b['max_s']:.3f} s")
         print(f"{name:45} {fmt(rate(b)):>10} {fmt(b.get('bytes_per_second') or 0):>10} "
               f"{fmt(rate(limit)) if limit else '':>14} {ratio:>6} {met:>8}{extra}")
     if args.baseline:

@@ -3,7 +3,7 @@
 # file pass over generated records, the machine's description beside the figures, each stage as a
 # ratio to its limit, and the change against a saved baseline.
 #
-#   bench/run.sh [--baseline FILE] [--records N] [--keys K1,K2,...] [--out DIR]
+#   bench/run.sh [--baseline FILE] [--records N] [--keys K1,K2,...] [--kafka-records N] [--out DIR]
 #
 # Defaults: 1000000 records end to end, warm stores of 1000000 keys, results in bench-results/<utc>/
 # (results.json = everything; save one as bench/baseline.json to compare later runs against).
@@ -14,12 +14,14 @@ build_dir="${GONGSHI_BUILD_DIR:-build/release}"
 baseline=""
 records=1000000
 keys=1000000
+kafka_records=20000  # the embedded broker keeps ~5 MiB per partition (16 partitions here)
 out="bench-results/$(date -u +%Y%m%dT%H%M%SZ)"
 while [ $# -gt 0 ]; do
   case "$1" in
     --baseline) baseline="$2"; shift 2 ;;
     --records) records="$2"; shift 2 ;;
     --keys) keys="$2"; shift 2 ;;
+    --kafka-records) kafka_records="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -38,7 +40,8 @@ echo "machine: $machine; commit $commit"
 for bin in "$build_dir"/bench/*_bench; do
   name="$(basename "$bin")"
   echo "== $name"
-  GONGSHI_BENCH_KEYS="$keys" GONGSHI_BENCH_DIR="$work" GONGSHI_DATA_DIR="$PWD" "$bin" \
+  GONGSHI_BENCH_KEYS="$keys" GONGSHI_BENCH_DIR="$work" GONGSHI_DATA_DIR="$PWD" \
+    GONGSHI_BENCH_KAFKA_RECORDS="$kafka_records" "$bin" \
     --benchmark_format=console --benchmark_out_format=json --benchmark_out="$out/$name.json" \
     --benchmark_context="machine=${machine//,/;},commit=$commit"
 done

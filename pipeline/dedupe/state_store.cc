@@ -1,5 +1,6 @@
 #include "pipeline/dedupe/state_store.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <rocksdb/cache.h>
@@ -69,12 +70,6 @@ class ReaderView {
  private:
   std::string_view in_;
 };
-
-std::string RecordKey(const Digest128& id) {
-  std::string key(1 + id.size(), kRecordPrefix);
-  std::memcpy(key.data() + 1, id.data(), id.size());
-  return key;
-}
 
 bool DecodeRecord(std::string_view value, RecordState& state) {
   ReaderView r(value);
@@ -273,9 +268,22 @@ Result<uint64_t> StateStore::GetBatchSequence() {
   return next;
 }
 
+void StateStore::Transaction::Put(std::string_view key, std::string_view value) {
+  const auto at = static_cast<uint32_t>(buf_.size());
+  buf_.append(key).append(value);
+  ops_.push_back({at, static_cast<uint32_t>(key.size()), at + static_cast<uint32_t>(key.size()),
+                  static_cast<uint32_t>(value.size()), false});
+}
+
+void StateStore::Transaction::Delete(std::string_view key) {
+  const auto at = static_cast<uint32_t>(buf_.size());
+  buf_.append(key);
+  ops_.push_back({at, static_cast<uint32_t>(key.size()), at, 0, true});
+}
+
 void StateStore::Transaction::PutRecord(const Digest128& id, const RecordState& state) {
-  std::string value;
-  value.reserve(96);
+  std::string& value = value_;
+  value.clear();
   Writer w(value);
   w.Put(kRecordVersion);
   w.Put(static_cast<uint8_t>(state.state));
@@ -287,7 +295,9 @@ void StateStore::Transaction::PutRecord(const Digest128& id, const RecordState& 
   w.Put(state.batch_sequence);
   w.Put(state.publication_end_day);
   w.Put(state.policy);
-  batch_.Put(RecordKey(id), value).PermitUncheckedError();
+  key_.assign(1, kRecordPrefix);
+  key_.append(reinterpret_cast<const char*>(id.data()), id.size());
+  Put(key_, value);
 }
 
 void StateStore::Transaction::PutExpiry(const ExpiryEntry& entry) {
@@ -299,11 +309,11 @@ void StateStore::Transaction::PutExpiry(const ExpiryEntry& entry) {
   PutString(value, entry.authority_name);
   PutString(value, entry.decision_doc_no);
   PutString(value, entry.license_no);
-  batch_.Put(ExpiryKey(entry.end_day, entry.identity), value).PermitUncheckedError();
+  Put(ExpiryKey(entry.end_day, entry.identity), value);
 }
 
 void StateStore::Transaction::DeleteExpiry(int32_t end_day, const Digest128& identity) {
-  batch_.Delete(ExpiryKey(end_day, identity)).PermitUncheckedError();
+  Delete(ExpiryKey(end_day, identity));
 }
 
 void StateStore::Transaction::PutOutbox(const OutboxEntry& entry) {
@@ -317,11 +327,11 @@ void StateStore::Transaction::PutOutbox(const OutboxEntry& entry) {
   PutString(value, entry.last_error);
   w.Put(static_cast<uint16_t>(entry.files.size()));
   for (const std::string& file : entry.files) PutString(value, file);
-  batch_.Put(SequenceKey(kOutboxPrefix, entry.sequence), value).PermitUncheckedError();
+  Put(SequenceKey(kOutboxPrefix, entry.sequence), value);
 }
 
 void StateStore::Transaction::DeleteOutbox(uint64_t sequence) {
-  batch_.Delete(SequenceKey(kOutboxPrefix, sequence)).PermitUncheckedError();
+  Delete(SequenceKey(kOutboxPrefix, sequence));
 }
 
 void StateStore::Transaction::PutReceipt(const Receipt& receipt) {
@@ -333,7 +343,7 @@ void StateStore::Transaction::PutReceipt(const Receipt& receipt) {
   w.Put(receipt.answered_ms);
   PutString(value, receipt.batch_id);
   PutString(value, receipt.answer.substr(0, 1024));
-  batch_.Put(SequenceKey(kReceiptPrefix, receipt.sequence), value).PermitUncheckedError();
+  Put(SequenceKey(kReceiptPrefix, receipt.sequence), value);
 }
 
 namespace {
@@ -477,7 +487,7 @@ void StateStore::Transaction::PutProgress(std::string_view source_id, const Sour
   w.Put(static_cast<uint32_t>(p.withhold_reasons.size()));
   for (uint64_t n : p.reject_reasons) w.Put(n);
   for (uint64_t n : p.withhold_reasons) w.Put(n);
-  batch_.Put(key, value).PermitUncheckedError();
+  Put(key, value);
 }
 
 void StateStore::Transaction::PutChain(RecordKind kind, const ChainHead& head) {
@@ -486,13 +496,13 @@ void StateStore::Transaction::PutChain(RecordKind kind, const ChainHead& head) {
   Writer w(value);
   w.Put(head.sequence);
   w.Bytes(head.manifest_sha256.data(), head.manifest_sha256.size());
-  batch_.Put(key, value).PermitUncheckedError();
+  Put(key, value);
 }
 
 void StateStore::Transaction::PutBatchSequence(uint64_t next) {
   std::string value;
   Writer(value).Put(next);
-  batch_.Put(kBatchSequenceKey, value).PermitUncheckedError();
+  Put(std::string(kBatchSequenceKey), value);
 }
 
 Status StateStore::Commit(Transaction& transaction) {
@@ -500,9 +510,30 @@ Status StateStore::Commit(Transaction& transaction) {
   // One synced write per batch: the feed files of the batch are already durable, and after this
   // returns the state, the offsets and the chain head say so too.
   options.sync = true;
-  rocksdb::Status status = db_->Write(options, &transaction.batch_);
+  // In key order (stable: a put and a delete of one key keep their order): the memtable's
+  // skip list finds each insert's place from the previous one's, where random identities in
+  // arrival order made it search from the top every time (a quarter of a file pass; sorted,
+  // a tenth).
+  const std::vector<Transaction::Op>& ops = transaction.ops_;
+  transaction.order_.resize(ops.size());
+  for (uint32_t i = 0; i < ops.size(); ++i) transaction.order_[i] = i;
+  std::stable_sort(transaction.order_.begin(), transaction.order_.end(),
+                   [&](uint32_t a, uint32_t b) {
+                     return transaction.KeyOf(ops[a]) < transaction.KeyOf(ops[b]);
+                   });
+  transaction.write_batch_.Clear();
+  for (uint32_t i : transaction.order_) {
+    const Transaction::Op& op = ops[i];
+    const rocksdb::Slice key(transaction.buf_.data() + op.key_at, op.key_size);
+    (op.erase ? transaction.write_batch_.Delete(key)
+              : transaction.write_batch_.Put(
+                    key, rocksdb::Slice(transaction.buf_.data() + op.value_at, op.value_size)))
+        .PermitUncheckedError();
+  }
+  rocksdb::Status status = db_->Write(options, &transaction.write_batch_);
   if (!status.ok()) return Fail(FromRocksDb(status, "commit"));
-  transaction.batch_.Clear();
+  transaction.ops_.clear();
+  transaction.buf_.clear();
   return Ok();
 }
 
@@ -514,13 +545,29 @@ std::string AuditMonth(int32_t day) {
   return fmt::format("{:04}{:02}", c.year, c.month);
 }
 
+// The same YYYYMM, appended (once per ledger entry: no formatting, no allocation).
+void AppendAuditMonth(std::string& out, int32_t day) {
+  const CivilDate c = CivilFromDays(day);
+  if (c.year < 0 || c.year > 9999) {
+    out += AuditMonth(day);
+    return;
+  }
+  char digits[6];
+  int year = c.year;
+  for (int i = 3; i >= 0; --i, year /= 10) digits[i] = static_cast<char>('0' + year % 10);
+  digits[4] = static_cast<char>('0' + c.month / 10);
+  digits[5] = static_cast<char>('0' + c.month % 10);
+  out.append(digits, sizeof(digits));
+}
+
 }  // namespace
 
 void StateStore::Transaction::PutAudit(const AuditEvent& event, const Digest128& identity,
                                        uint64_t batch_sequence, uint32_t index_in_batch) {
   const int32_t day = event.decision_day != 0 ? event.decision_day : event.arrival_day;
-  std::string key(1, kAuditPrefix);
-  key += AuditMonth(day);
+  std::string& key = key_;
+  key.assign(1, kAuditPrefix);
+  AppendAuditMonth(key, day);
   key += event.authority_uscc;
   key.push_back('\0');
   key.append(reinterpret_cast<const char*>(identity.data()), identity.size());
@@ -530,7 +577,8 @@ void StateStore::Transaction::PutAudit(const AuditEvent& event, const Digest128&
   for (int shift = 24; shift >= 0; shift -= 8) {
     key.push_back(static_cast<char>(index_in_batch >> shift & 0xff));
   }
-  std::string value;
+  std::string& value = value_;
+  value.clear();
   Writer w(value);
   w.Put(kAuditVersion);
   w.Put(static_cast<uint8_t>(event.kind));
@@ -547,7 +595,7 @@ void StateStore::Transaction::PutAudit(const AuditEvent& event, const Digest128&
   value += event.authority_uscc;
   w.Put(static_cast<uint16_t>(event.authority_name.size()));
   value += event.authority_name;
-  batch_.Put(key, value).PermitUncheckedError();
+  Put(key, value);
 }
 
 Status StateStore::ForEachAudit(int32_t from_day, int32_t to_day,

@@ -131,12 +131,38 @@ class StateStore {
     // month (arrival month when the decision date is unknown) so a period is a range scan.
     void PutAudit(const AuditEvent& event, const Digest128& identity, uint64_t batch_sequence,
                   uint32_t index_in_batch);
-    size_t size() const { return static_cast<size_t>(batch_.Count()); }
+    size_t size() const { return ops_.size(); }
+    // Forgets what was added (Commit does too); the buffers keep their capacity.
+    void Clear() {
+      ops_.clear();
+      buf_.clear();
+    }
 
    private:
     friend class StateStore;
-    rocksdb::WriteBatch batch_;
+    // Every key and value of the transaction, back to back in one buffer: no allocation per
+    // entry, and Commit sorts the small Op records, not the bytes.
+    struct Op {
+      uint32_t key_at;
+      uint32_t key_size;
+      uint32_t value_at;
+      uint32_t value_size;
+      bool erase;
+    };
+    void Put(std::string_view key, std::string_view value);
+    void Delete(std::string_view key);
+    std::string_view KeyOf(const Op& op) const { return {buf_.data() + op.key_at, op.key_size}; }
+    std::string buf_;
+    std::vector<Op> ops_;  // applied in key order by Commit
+    std::string key_;      // scratch of the per-record entries, reused
+    std::string value_;
+    // Commit's, here and not in the store: the HTTP delivery thread commits receipts through
+    // its own transaction while the pipeline commits batches.
+    std::vector<uint32_t> order_;
+    rocksdb::WriteBatch write_batch_;
   };
+  // Safe from several threads, each with its own Transaction (the HTTP delivery thread commits
+  // receipts beside the pipeline).
   Status Commit(Transaction& transaction);
 
   // Calls `visit` for every ledger entry whose month overlaps [from_day, to_day] (0 = open).

@@ -582,7 +582,9 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
   progress.redactions[3] += redaction.free_text.email;
   progress.batches += 1;
 
-  StateStore::Transaction transaction;
+  // One transaction for every batch: its buffers keep their capacity.
+  StateStore::Transaction& transaction = transaction_;
+  transaction.Clear();
   deduper_.Remember(batch, info.sequence, transaction);
   const int32_t today = TodayFor(info);
   static_assert(kLatenessCount == static_cast<size_t>(Lateness::kPipelineLate) + 1);

@@ -147,7 +147,8 @@ class Pipeline {
   std::function<Status()> sink_fault_;
   std::string out_dir_;
   std::unique_ptr<KafkaFeedSink> kafka_feed_;
-  RecordBatch sweep_batch_;  // reused by Sweep
+  StateStore::Transaction transaction_;  // reused by ProcessBatch
+  RecordBatch sweep_batch_;              // reused by Sweep
   std::vector<ExpiryEntry> expired_;
   std::vector<Digest128> expired_ids_;
   std::vector<RecordState> expired_states_;
