@@ -311,12 +311,18 @@ Status ReplayRunner::Complete() {
   part_open_ = false;
   file_.reset();
   ++part_;
+  done_ = part_ >= (kafka_ ? kafka_->ranges().size() : 1);
   return Ok();
 }
 
 Result<bool> ReplayRunner::Step(size_t max_records, RateLimiter::Clock::time_point now,
                                 BatchCounts* counts, std::chrono::milliseconds max_wait) {
   if (done_) return false;
+  if (retry_) {
+    // The last batch failed (a sink, the disk): the same records again, as the same batch.
+    batch_.ResetOutcomes();
+    return Process(retry_info_, retry_last_, counts);
+  }
   if (!part_open_) {
     if (auto ok = OpenNext(); !ok) return Fail(ok.error());
     if (done_) return false;
@@ -372,9 +378,21 @@ Result<bool> ReplayRunner::Step(size_t max_records, RateLimiter::Clock::time_poi
     info.first_line = batch_.records.front().position.line;
     info.last_line = batch_.records.back().position.line;
   }
+  return Process(info, last, counts);
+}
+
+Result<bool> ReplayRunner::Process(BatchInfo& info, bool last, BatchCounts* counts) {
+  // ProcessBatch counts the batch into the progress before its commit: a failed attempt must
+  // not count twice, and the source has moved past the batch, so it is kept for a retry.
+  const SourceProgress before = progress_;
   if (auto done = pipeline_.ProcessBatch(batch_, info, PartId(), progress_, {}, counts); !done) {
+    progress_ = before;
+    retry_ = true;
+    retry_info_ = info;
+    retry_last_ = last;
     return Fail(done.error());
   }
+  retry_ = false;
   ++batches_;
   counts_ = earlier_parts_;
   AddProgress(progress_, counts_);

@@ -97,6 +97,8 @@ class ReplayRunner {
   ReplayRunner(const ReplayRange& range, const Config& config, Pipeline& pipeline,
                StateStore& store);
   Status OpenNext();  // the next partition (or the file)
+  // Runs batch_ through the pipeline and commits it; `last`: the part ends with it.
+  Result<bool> Process(BatchInfo& info, bool last, BatchCounts* counts);
   Status Complete();  // marks the current part complete
   std::string PartId() const;
 
@@ -116,6 +118,9 @@ class ReplayRunner {
   bool done_ = false;
   bool already_done_ = false;
   bool part_open_ = false;
+  bool retry_ = false;  // batch_ failed: Step runs it again before reading on
+  BatchInfo retry_info_;
+  bool retry_last_ = false;
   uint64_t batches_ = 0;
 };
 

@@ -290,6 +290,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
   std::optional<QueuedReplay> replay_job;
   std::unique_ptr<ReplayRunner> replay;
   auto last_replay_check = Clock::now() - std::chrono::hours(1);
+  auto replay_resume_at = Clock::now();  // after a failed replay batch: a second's pause
   auto finish_replay = [&](const std::string& json) -> Status {
     if (auto finished = FinishQueuedReplay(config.service.out_dir, *replay_job, json); !finished) {
       return finished;
@@ -327,14 +328,17 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
         return finish_replay(json);
       }
     }
-    if (!replay) return Ok();
+    if (!replay || Clock::now() < replay_resume_at) return Ok();
     BatchCounts counts;
     auto more =
         replay->Step(config.batch.max_records, Clock::now(), &counts, std::chrono::milliseconds(5));
     if (!more) {
       if (more.error().code() == ErrorCode::kUnavailable) {
+        // The same batch again in a second (the runner keeps it); live batches go on meanwhile.
+        replay_resume_at = Clock::now() + std::chrono::seconds(1);
         Log(config, "warn",
-            fmt::format("replay {}: {}; retrying", replay->job_id(), more.error().message()));
+            fmt::format("replay {}: {}; retrying in a second", replay->job_id(),
+                        more.error().message()));
         return Ok();
       }
       return Fail(more.error());

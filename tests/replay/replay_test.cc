@@ -243,6 +243,47 @@ TEST_F(ReplayTest, MistakesAreClearErrors) {
   EXPECT_NE(no_kafka.err.find("kafka section"), std::string::npos) << no_kafka.err;
 }
 
+// In-process, with the pipeline's sink-fault seam: a replay batch whose feed write fails is run
+// again as the same batch (nothing skipped, nothing counted twice).
+TEST_F(ReplayTest, AFailedBatchIsRetriedAndNothingIsSkipped) {
+  auto config = LoadConfig(PolicyConfig(dir_, "p2", 300));
+  ASSERT_TRUE(config) << config.error().message();
+  ::setenv("GONGSHI_HMAC_KEY", "integration-test-key-0123456789", 1);
+  config->state.hmac_key_env = "GONGSHI_HMAC_KEY";
+  auto parts = OpenPipelineParts(*config, out_ + "/state");
+  ASSERT_TRUE(parts) << parts.error().message();
+  auto pipeline = Pipeline::Create(*config, *parts, out_);
+  ASSERT_TRUE(pipeline);
+  int calls = 0;
+  (*pipeline)->set_sink_fault([&]() -> Status {
+    if (++calls % 3 == 2) return Fail(ErrorCode::kUnavailable, "injected: the disk is full");
+    return Ok();
+  });
+  ReplayRange range;
+  range.input = input_;
+  range.policy_version = "p2";
+  auto runner = ReplayRunner::Create(range, *config, **pipeline, *parts->store);
+  ASSERT_TRUE(runner) << runner.error().message();
+  int failures = 0;
+  for (int steps = 0; steps < 1000; ++steps) {
+    auto more = (*runner)->Step(300, RateLimiter::Clock::now());
+    if (!more) {
+      EXPECT_EQ(more.error().code(), ErrorCode::kUnavailable);
+      ++failures;
+      continue;
+    }
+    if (!*more) break;
+  }
+  EXPECT_TRUE((*runner)->done());
+  EXPECT_GT(failures, 2);
+  const RunCounts& counts = (*runner)->counts();
+  EXPECT_EQ(counts.read(), 3000u);
+  const auto ids = ReplayedIds(Batches(out_));
+  EXPECT_EQ(ids.size(), counts.outcomes[static_cast<size_t>(Outcome::kUpdated)] +
+                            counts.outcomes[static_cast<size_t>(Outcome::kWithdrawn)]);
+  for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << id;
+}
+
 TEST(ReplayJobTest, AJobFileRoundTripsAndItsIdIgnoresTheRate) {
   ReplayRange range;
   range.topic = "t.penalty";
