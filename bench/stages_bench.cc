@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -100,6 +101,15 @@ void CopyBatch(RecordBatch& out) {
   }
 }
 
+// A private copy of the corpus batch, parsed and validated: what dedupe and the later stages take.
+void ValidatedBatch(RecordBatch& out) {
+  CopyBatch(out);
+  JsonParser parser(Schemas(), ParserOptions{});
+  Validator validator(Schemas(), ValidatorOptions{.today = kToday});
+  parser.Process(out);
+  validator.Process(out);
+}
+
 void Finish(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TheCorpus().bytes));
@@ -162,11 +172,7 @@ std::string WarmStore(size_t keys, KeyedHash& hash) {
   auto store = StateStore::Open({.dir = dir});
   if (!store) return "";
   RecordBatch batch;
-  CopyBatch(batch);
-  JsonParser parser(Schemas(), ParserOptions{});
-  Validator validator(Schemas(), ValidatorOptions{.today = kToday});
-  parser.Process(batch);
-  validator.Process(batch);
+  ValidatedBatch(batch);
   Deduper deduper(Schemas(), **store, hash, "bench");
   if (!deduper.Process(batch)) return "";
   StateStore::Transaction first;
@@ -192,21 +198,37 @@ std::string WarmStore(size_t keys, KeyedHash& hash) {
   return dir;
 }
 
-void BM_Dedupe(benchmark::State& state) {
+// The warm store of state.range(0) keys, open, with the key its identities were made with.
+struct Warm {
+  std::unique_ptr<KeyedHash> hash;
+  std::unique_ptr<StateStore> store;
+};
+
+std::optional<Warm> OpenWarm(benchmark::State& state) {
   auto hash = KeyedHash::Create(kKey);
-  const std::string dir = WarmStore(static_cast<size_t>(state.range(0)), **hash);
-  auto store = StateStore::Open({.dir = dir});
-  if (dir.empty() || !store) {
-    state.SkipWithError("cannot build the warm store");
-    return;
+  if (!hash) {
+    state.SkipWithError("hash key");
+    return std::nullopt;
   }
-  JsonParser parser(Schemas(), ParserOptions{});
-  Validator validator(Schemas(), ValidatorOptions{.today = kToday});
-  Deduper deduper(Schemas(), **store, **hash, "bench");
+  const std::string dir = WarmStore(static_cast<size_t>(state.range(0)), **hash);
+  if (dir.empty()) {
+    state.SkipWithError("cannot build the warm store");
+    return std::nullopt;
+  }
+  auto store = StateStore::Open({.dir = dir});
+  if (!store) {
+    state.SkipWithError(store.error().ToString().c_str());
+    return std::nullopt;
+  }
+  return Warm{std::move(*hash), std::move(*store)};
+}
+
+void BM_Dedupe(benchmark::State& state) {
+  auto warm = OpenWarm(state);
+  if (!warm) return;
+  Deduper deduper(Schemas(), *warm->store, *warm->hash, "bench");
   RecordBatch batch;
-  CopyBatch(batch);
-  parser.Process(batch);
-  validator.Process(batch);
+  ValidatedBatch(batch);
   std::vector<Outcome> outcomes;
   for (const Record& r : batch.records) outcomes.push_back(r.outcome);
   for (auto _ : state) {
@@ -222,21 +244,12 @@ void BM_Dedupe(benchmark::State& state) {
 }
 
 void BM_Limit_RocksDbMultiGet(benchmark::State& state) {
-  auto hash = KeyedHash::Create(kKey);
-  const std::string dir = WarmStore(static_cast<size_t>(state.range(0)), **hash);
-  auto store = StateStore::Open({.dir = dir});
-  if (dir.empty() || !store) {
-    state.SkipWithError("cannot build the warm store");
-    return;
-  }
+  auto warm = OpenWarm(state);
+  if (!warm) return;
   // The identities of the corpus, as dedupe computes them.
   RecordBatch batch;
-  CopyBatch(batch);
-  JsonParser parser(Schemas(), ParserOptions{});
-  Validator validator(Schemas(), ValidatorOptions{.today = kToday});
-  parser.Process(batch);
-  validator.Process(batch);
-  Deduper deduper(Schemas(), **store, **hash, "bench");
+  ValidatedBatch(batch);
+  Deduper deduper(Schemas(), *warm->store, *warm->hash, "bench");
   std::vector<Digest128> ids;
   for (Record& r : batch.records) {
     if (!r.pending()) continue;
@@ -245,7 +258,7 @@ void BM_Limit_RocksDbMultiGet(benchmark::State& state) {
   }
   std::vector<RecordState> found;
   for (auto _ : state) {
-    if (!(*store)->Lookup(ids, found)) state.SkipWithError("lookup");
+    if (!warm->store->Lookup(ids, found)) state.SkipWithError("lookup");
     benchmark::DoNotOptimize(found.data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * ids.size()));
@@ -301,11 +314,7 @@ BENCHMARK(BM_Limit_RocksDbWriteBatch)->Unit(benchmark::kMillisecond);
 RecordBatch& PreparedBatch() {
   static RecordBatch* batch = [] {
     auto* b = new RecordBatch();
-    CopyBatch(*b);
-    JsonParser parser(Schemas(), ParserOptions{});
-    Validator validator(Schemas(), ValidatorOptions{.today = kToday});
-    parser.Process(*b);
-    validator.Process(*b);
+    ValidatedBatch(*b);
     const std::string dir = "/tmp/gongshi-bench-prepared-" + std::to_string(::getpid());
     std::filesystem::create_directories(dir);
     {

@@ -13,22 +13,6 @@
 namespace gongshi {
 namespace {
 
-// Adds what a part of the job (the file, or one partition) did to `counts`.
-void AddProgress(const SourceProgress& progress, RunCounts& counts) {
-  for (size_t i = 0; i < counts.outcomes.size(); ++i) counts.outcomes[i] += progress.outcomes[i];
-  for (size_t i = 0; i < progress.reject_reasons.size() && i < counts.reject_reasons.size(); ++i) {
-    counts.reject_reasons[i] += progress.reject_reasons[i];
-  }
-  for (size_t i = 0; i < progress.withhold_reasons.size() && i < counts.withhold_reasons.size();
-       ++i) {
-    counts.withhold_reasons[i] += progress.withhold_reasons[i];
-  }
-  for (size_t i = 0; i < counts.redactions.size(); ++i) {
-    counts.redactions[i] += progress.redactions[i];
-  }
-  counts.batches += progress.batches;
-}
-
 // The range without the rate: what makes the job the same job.
 std::string IdentityJson(ReplayRange range) {
   range.rate = 0;
@@ -232,7 +216,7 @@ Result<std::unique_ptr<ReplayRunner>> ReplayRunner::Create(const ReplayRange& ra
     runner->part_ = i;
     auto stored = store.GetProgress(runner->PartId());
     if (!stored) return Fail(stored.error());
-    if (stored->has_value()) AddProgress(**stored, runner->counts_);
+    if (stored->has_value()) runner->counts_.Add(**stored);
     all_done = all_done && stored->has_value() && (*stored)->completed;
   }
   runner->part_ = 0;
@@ -251,7 +235,7 @@ Status ReplayRunner::OpenNext() {
     auto stored = store_.GetProgress(PartId());
     if (!stored) return Fail(stored.error());
     if (stored->has_value() && (*stored)->completed) {
-      AddProgress(**stored, earlier_parts_);
+      earlier_parts_.Add(**stored);
       continue;
     }
     progress_ = stored->has_value() ? **stored : SourceProgress{};
@@ -306,7 +290,7 @@ Status ReplayRunner::Complete() {
   StateStore::Transaction transaction;
   transaction.PutProgress(PartId(), progress_);
   if (auto committed = store_.Commit(transaction); !committed) return committed;
-  AddProgress(progress_, earlier_parts_);
+  earlier_parts_.Add(progress_);
   counts_ = earlier_parts_;
   part_open_ = false;
   file_.reset();
@@ -395,7 +379,7 @@ Result<bool> ReplayRunner::Process(BatchInfo& info, bool last, BatchCounts* coun
   retry_ = false;
   ++batches_;
   counts_ = earlier_parts_;
-  AddProgress(progress_, counts_);
+  counts_.Add(progress_);
   if (last) {
     if (auto ok = Complete(); !ok) return Fail(ok.error());
     return false;

@@ -209,11 +209,7 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
     return Fail(drained.error());
   }
 
-  summary.counts.outcomes = progress.outcomes;
-  summary.counts.reject_reasons = progress.reject_reasons;
-  summary.counts.withhold_reasons = progress.withhold_reasons;
-  summary.counts.redactions = progress.redactions;
-  summary.counts.batches = progress.batches;
+  summary.counts.Add(progress);
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;

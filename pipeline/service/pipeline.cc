@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -46,18 +47,34 @@ uint64_t RunCounts::read() const {
   return total;
 }
 
+namespace {
+
+// Sums figures kept by outcome and reason; a shorter list (from an older store) adds what it has.
+void AddCounts(RunCounts& into, std::span<const uint64_t> outcomes,
+               std::span<const uint64_t> rejects, std::span<const uint64_t> withheld,
+               std::span<const uint64_t> redactions) {
+  auto add = [](std::span<uint64_t> to, std::span<const uint64_t> from) {
+    for (size_t i = 0; i < from.size() && i < to.size(); ++i) to[i] += from[i];
+  };
+  add(into.outcomes, outcomes);
+  add(into.reject_reasons, rejects);
+  add(into.withhold_reasons, withheld);
+  add(into.redactions, redactions);
+}
+
+}  // namespace
+
 void RunCounts::Add(const BatchCounts& counts) {
   static_assert(std::tuple_size_v<decltype(counts.outcomes)> ==
                 std::tuple_size_v<decltype(outcomes)>);
-  for (size_t i = 0; i < outcomes.size(); ++i) outcomes[i] += counts.outcomes[i];
-  for (size_t i = 0; i < counts.rejects.size() && i < reject_reasons.size(); ++i) {
-    reject_reasons[i] += counts.rejects[i];
-  }
-  for (size_t i = 0; i < counts.withheld.size() && i < withhold_reasons.size(); ++i) {
-    withhold_reasons[i] += counts.withheld[i];
-  }
-  for (size_t i = 0; i < redactions.size(); ++i) redactions[i] += counts.redactions[i];
+  AddCounts(*this, counts.outcomes, counts.rejects, counts.withheld, counts.redactions);
   ++batches;
+}
+
+void RunCounts::Add(const SourceProgress& progress) {
+  AddCounts(*this, progress.outcomes, progress.reject_reasons, progress.withhold_reasons,
+            progress.redactions);
+  batches += progress.batches;
 }
 
 Result<std::string> ResolveHmacKey(const StateConfig& config, const std::string& state_dir,

@@ -65,6 +65,8 @@ struct RunCounts {
   uint64_t read() const;
   // Adds one batch's figures (as ProcessBatch reported them for the metrics).
   void Add(const BatchCounts& counts);
+  // Adds what a source (a file, a partition, a replay's part) has done, as its progress keeps it.
+  void Add(const SourceProgress& progress);
 };
 
 class Pipeline {

@@ -4,12 +4,9 @@
 #include <map>
 
 #include <librdkafka/rdkafka.h>
-#include <simdjson.h>
 
 namespace gongshi {
 namespace {
-
-constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
 
 struct ListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* list) const {
@@ -220,10 +217,8 @@ Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size
     const size_t size = std::min(full_size, options_.max_record_bytes);
     rd_kafka_timestamp_type_t type;
     const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
-    staged_.push_back({batch.bytes.size(), size, full_size, message->offset,
-                       type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : timestamp});
-    batch.bytes.insert(batch.bytes.end(), data, data + size);
-    batch.bytes.insert(batch.bytes.end(), kPadding, ' ');
+    staged_.push_back(StageMessage(batch.bytes, data, size, full_size, message->offset,
+                                   type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : timestamp));
     bytes += size;
     next_ = message->offset + 1;
     last_progress_ = std::chrono::steady_clock::now();
@@ -233,20 +228,7 @@ Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size
     if (staged_.empty()) return false;
   }
   // The views only now: batch.bytes no longer grows.
-  batch.records.resize(staged_.size());
-  for (size_t i = 0; i < staged_.size(); ++i) {
-    const Staged& s = staged_[i];
-    Record& record = batch.records[i];
-    record.Clear();
-    record.position = {options_.source_index, partition_, s.offset, 0, s.timestamp_ms};
-    record.raw = std::string_view(batch.bytes.data() + s.at, s.size);
-    record.json = record.raw;
-    if (s.full_size > s.size) {
-      record.Reject(RejectReason::kRecordTooLarge, -1,
-                    batch.arena.Copy(fmt::format("{} bytes; the dead-letter keeps the first {}",
-                                                 s.full_size, s.size)));
-    }
-  }
+  MakeRecordViews(batch, staged_, options_.source_index, partition_);
   return true;
 }
 

@@ -13,6 +13,7 @@
 
 #include "pipeline/record/error.h"
 #include "pipeline/record/record.h"
+#include "pipeline/source/staging.h"
 
 namespace gongshi {
 
@@ -70,14 +71,7 @@ class KafkaRangeReader {
   int64_t next_ = 0;
   std::chrono::steady_clock::time_point last_progress_{};
   KafkaRangeOptions options_;
-  struct Staged {
-    size_t at;
-    size_t size;
-    size_t full_size;
-    int64_t offset;
-    int64_t timestamp_ms;
-  };
-  std::vector<Staged> staged_;
+  std::vector<StagedMessage> staged_;
 };
 
 }  // namespace gongshi

@@ -13,15 +13,14 @@
 
 #include <fmt/ranges.h>
 #include <librdkafka/rdkafka.h>
-#include <simdjson.h>
+
+#include "pipeline/source/staging.h"
 
 namespace gongshi {
 
 std::string TopicPartition::ToString() const { return fmt::format("{}[{}]", topic, partition); }
 
 namespace {
-
-constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
 
 // Set before the user's properties, so each can be overridden.
 constexpr std::pair<const char*, const char*> kDefaultProperties[] = {
@@ -135,19 +134,9 @@ struct PartitionState {
   int slot = -1;             // its batch's index in the running Poll's output, or -1
 };
 
-// Where a message's bytes went in its partition's batch; the views are made once the bytes no
-// longer move.
-struct Staged {
-  size_t at;
-  size_t size;
-  size_t full_size;
-  int64_t offset;
-  int64_t timestamp_ms;
-};
-
 struct Slot {
   PartitionState* state = nullptr;  // null once its partition was revoked during the Poll
-  std::vector<Staged> staged;
+  std::vector<StagedMessage> staged;
 };
 
 }  // namespace
@@ -529,10 +518,7 @@ void KafkaSource::Impl::Stage(PartitionState& state, const char* data, size_t si
                               size_t full_size, int64_t timestamp_ms, int64_t offset) {
   Slot& slot = SlotFor(state);
   std::vector<char>& bytes = (*out_)[static_cast<size_t>(state.slot)].batch.bytes;
-  const size_t at = bytes.size();
-  bytes.insert(bytes.end(), data, data + size);
-  bytes.insert(bytes.end(), kPadding, ' ');
-  slot.staged.push_back({at, size, full_size, offset, timestamp_ms});
+  slot.staged.push_back(StageMessage(bytes, data, size, full_size, offset, timestamp_ms));
   state.next_offset = offset + 1;
   records_ += 1;
   bytes_ += size;
@@ -590,24 +576,9 @@ void KafkaSource::Impl::Finish(std::vector<PartitionBatch>& out) {
     slot.state->slot = -1;
     if (used != i) std::swap(out[used], out[i]);
     PartitionBatch& partition = out[used++];
-    RecordBatch& batch = partition.batch;
     // The views are taken only now: batch.bytes no longer grows.
-    batch.records.resize(slot.staged.size());
-    for (size_t j = 0; j < slot.staged.size(); ++j) {
-      const Staged& staged = slot.staged[j];
-      Record& record = batch.records[j];
-      record.Clear();
-      record.position = {slot.state->source_index, partition.tp.partition, staged.offset, 0,
-                         staged.timestamp_ms};
-      record.raw = std::string_view(batch.bytes.data() + staged.at, staged.size);
-      record.json = record.raw;  // kPadding spaces follow in batch.bytes
-      if (staged.full_size > staged.size) {
-        ++stats_.too_large;
-        record.Reject(RejectReason::kRecordTooLarge, -1,
-                      batch.arena.Copy(fmt::format("{} bytes; the dead-letter keeps the first {}",
-                                                   staged.full_size, staged.size)));
-      }
-    }
+    stats_.too_large += MakeRecordViews(partition.batch, slot.staged, slot.state->source_index,
+                                        partition.tp.partition);
     partition.first_offset = slot.staged.front().offset;
     partition.end_offset = slot.staged.back().offset + 1;
     stats_.messages += slot.staged.size();
