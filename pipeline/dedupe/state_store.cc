@@ -155,6 +155,10 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions& options
   // Most lookups are for new records, i.e. misses: filters on every level, including the last
   // (optimize_filters_for_hits would drop them there).
   db_options.optimize_filters_for_hits = false;
+  // The same for the memtable: a bloom filter over whole keys lets a lookup of a new record skip
+  // the skip list search (it was ~6% of a file pass; 2% of the memtable's size).
+  db_options.memtable_prefix_bloom_size_ratio = 0.02;
+  db_options.memtable_whole_key_filtering = true;
   std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   // Memtables are charged to the same cache, so the store's memory has one bound.
   db_options.write_buffer_manager =

@@ -1,7 +1,10 @@
 #include "pipeline/service/file_pass.h"
 
+#include <array>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <future>
 
 #include "pipeline/record/json_out.h"
 #include "pipeline/service/http_delivery.h"
@@ -168,24 +171,49 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
                                     .max_record_bytes = options.config.input.max_record_bytes});
   if (!source) return Fail(source.error());
 
-  RecordBatch batch;
+  // A reader thread fills and prepares (parses, validates) the next batch while this one is
+  // deduped, redacted, written and committed: on two cores the halves overlap. The next batch
+  // is read only after the last was handed over, so the source is used by one thread at a
+  // time, and progress is taken from the batch's own read, not from where the reader is now.
+  struct Read {
+    bool more = false;
+    int64_t first_offset = 0;
+    int64_t end_offset = 0;
+    int64_t next_line = 0;
+  };
   const size_t max_records = options.config.batch.max_records;
   const size_t max_bytes = options.config.batch.max_bytes;
-  for (;;) {
-    const int64_t first_offset = (*source)->offset();
+  auto read_next = [&source, &pipeline, max_records,
+                    max_bytes](RecordBatch& batch) -> Result<Read> {
+    Read read;
+    read.first_offset = (*source)->offset();
     auto filled = (*source)->Fill(batch, max_records, max_bytes);
     if (!filled) return Fail(filled.error());
-    if (!*filled) break;
+    read.more = *filled;
+    read.end_offset = (*source)->offset();
+    read.next_line = (*source)->line();
+    if (read.more) (*pipeline)->Prepare(batch);
+    return read;
+  };
+  std::array<RecordBatch, 2> batches;
+  // std::async's future joins the reader in its destructor, also on an early return.
+  auto next = std::async(std::launch::async, read_next, std::ref(batches[0]));
+  for (size_t i = 0;; i ^= 1) {
+    auto got = next.get();
+    if (!got) return Fail(got.error());
+    if (!got->more) break;
+    next = std::async(std::launch::async, read_next, std::ref(batches[i ^ 1]));
+    RecordBatch& batch = batches[i];
     BatchInfo info;
     info.source_name = options.input;
     info.generation = progress.generation;
-    info.first_offset = first_offset;
-    info.end_offset = (*source)->offset();
+    info.first_offset = got->first_offset;
+    info.end_offset = got->end_offset;
     info.first_line = batch.records.front().position.line;
     info.last_line = batch.records.back().position.line;
-    progress.next_offset = (*source)->offset();
-    progress.next_line = (*source)->line();
-    if (auto done = (*pipeline)->ProcessBatch(batch, info, source_id, progress); !done) {
+    progress.next_offset = got->end_offset;
+    progress.next_line = got->next_line;
+    if (auto done = (*pipeline)->ProcessPrepared(batch, info, source_id, progress); !done) {
       return Fail(done.error());
     }
   }

@@ -517,9 +517,20 @@ Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_v
                               SourceProgress& progress,
                               const std::function<Status(const RecordBatch&)>& before_commit,
                               BatchCounts* counts) {
+  Prepare(batch);
+  return ProcessPrepared(batch, info, source_id, progress, before_commit, counts);
+}
+
+void Pipeline::Prepare(RecordBatch& batch) {
   parser_.Process(batch);
   validator_.Process(batch);
   AssignDeadlines(batch);
+}
+
+Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
+                                 SourceProgress& progress,
+                                 const std::function<Status(const RecordBatch&)>& before_commit,
+                                 BatchCounts* counts) {
   deduper_.set_replay(info.replay);
   if (auto deduped = deduper_.Process(batch); !deduped) return deduped;
   RedactionCounts redaction;

@@ -86,6 +86,16 @@ class Pipeline {
                       const std::function<Status(const RecordBatch&)>& before_commit = {},
                       BatchCounts* counts = nullptr);
 
+  // ProcessBatch in two halves. Prepare parses and validates the batch and sets the records'
+  // publication deadlines; it touches only the batch, the parser and the validator, so one
+  // reader thread may prepare the next batch while this one runs ProcessPrepared (the file
+  // pass does: its two halves then take a core each). Never two Prepare calls at once.
+  void Prepare(RecordBatch& batch);
+  Status ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
+                         SourceProgress& progress,
+                         const std::function<Status(const RecordBatch&)>& before_commit = {},
+                         BatchCounts* counts = nullptr);
+
   // The daily sweep: publishes a withdrawal (reason period_ended) for every published penalty
   // whose publication period ended before today (config.today, else the Shanghai day of
   // `now_ms`, 0 = now), in feed batches committed like any other: the withdrawals' files first,
