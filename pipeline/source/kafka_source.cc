@@ -221,7 +221,8 @@ class KafkaSource::Impl {
   std::vector<PartitionBatch>* out_ = nullptr;
   const LimitFn* limit_ = nullptr;
   uint64_t poll_number_ = 0;
-  std::vector<Slot> slots_;  // kept between Polls for their capacity
+  std::vector<Slot> slots_;            // kept between Polls for their capacity
+  std::vector<PartitionBatch> spare_;  // batches out of use, kept for their capacity
   size_t slot_count_ = 0;
   size_t records_ = 0;
   size_t bytes_ = 0;
@@ -503,7 +504,16 @@ Slot& KafkaSource::Impl::SlotFor(PartitionState& state) {
   if (state.slot < 0) {
     const size_t index = slot_count_++;
     if (slots_.size() <= index) slots_.resize(index + 1);
-    if (out_->size() <= index) out_->resize(index + 1);
+    if (out_->size() <= index) {
+      // A batch put aside by an earlier Poll, with its buffers' capacity (a fresh one would
+      // grow them again, page by page, every time the number of partitions polled changes).
+      if (spare_.empty()) {
+        out_->resize(index + 1);
+      } else {
+        out_->push_back(std::move(spare_.back()));
+        spare_.pop_back();
+      }
+    }
     PartitionBatch& batch = (*out_)[index];
     batch.tp = state.tp;
     batch.batch.Clear();
@@ -583,7 +593,11 @@ void KafkaSource::Impl::Finish(std::vector<PartitionBatch>& out) {
     partition.end_offset = slot.staged.back().offset + 1;
     stats_.messages += slot.staged.size();
   }
-  out.resize(used);
+  // The batches not used this time keep their buffers for the next Poll.
+  while (out.size() > used) {
+    spare_.push_back(std::move(out.back()));
+    out.pop_back();
+  }
 }
 
 Status KafkaSource::Impl::Poll(std::chrono::milliseconds max_wait, size_t max_records,
