@@ -164,8 +164,8 @@ BENCHMARK(BM_ParseValidate)->Unit(benchmark::kMillisecond);
 // case) and random others. Built once per size and kept.
 std::string WarmStore(size_t keys, KeyedHash& hash) {
   const char* base = std::getenv("GONGSHI_BENCH_DIR");
-  const std::string dir =
-      std::string(base != nullptr ? base : "/tmp/gongshi-bench") + "/state-" + std::to_string(keys);
+  const std::string dir = std::string(base != nullptr ? base : "/tmp/gongshi-bench") +
+                          "/state-v5-" + std::to_string(keys);
   if (std::filesystem::exists(dir + "/complete")) return dir;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -179,17 +179,29 @@ std::string WarmStore(size_t keys, KeyedHash& hash) {
   deduper.Remember(batch, 1, first);
   if (!(*store)->Commit(first)) return "";
   std::mt19937_64 random(keys);
+  auto digest = [&random] {
+    Digest128 d;
+    const uint64_t a = random(), b = random();
+    std::memcpy(d.data(), &a, 8);
+    std::memcpy(d.data() + 8, &b, 8);
+    return d;
+  };
+  // As the product writes them: a fingerprint (random bytes, as a digest is), one in ten with an
+  // earlier version, the days, the batch and the policy.
   RecordState state;
   state.state = PublicationState::kPublished;
   state.kind = RecordKind::kPenalty;
+  state.policy = PolicyTag("bench");
   for (size_t written = batch.records.size(); written < keys;) {
     StateStore::Transaction transaction;
     for (size_t i = 0; i < 100000 && written < keys; ++i, ++written) {
-      Digest128 id;
-      const uint64_t a = random(), b = random();
-      std::memcpy(id.data(), &a, 8);
-      std::memcpy(id.data() + 8, &b, 8);
-      transaction.PutRecord(id, state);
+      state.fingerprint = digest();
+      state.earlier[0] = written % 10 == 0 ? digest() : Digest128{};
+      state.decision_day = kToday - static_cast<int32_t>(random() % 1500);
+      state.deadline_day = state.decision_day + 9;
+      state.publication_end_day = state.decision_day + 1095;
+      state.batch_sequence = written / 16384;
+      transaction.PutRecord(digest(), state);
     }
     if (!(*store)->Commit(transaction)) return "";
   }
@@ -215,7 +227,12 @@ std::optional<Warm> OpenWarm(benchmark::State& state) {
     state.SkipWithError("cannot build the warm store");
     return std::nullopt;
   }
-  auto store = StateStore::Open({.dir = dir});
+  // GONGSHI_BENCH_CACHE_MB: state.block_cache_mb of the run (default the product's, 256).
+  const char* cache_mb = std::getenv("GONGSHI_BENCH_CACHE_MB");
+  StateOptions options{.dir = dir};
+  if (cache_mb != nullptr) options.block_cache_bytes = std::stoull(cache_mb) << 20;
+  state.counters["cache_mib"] = static_cast<double>(options.block_cache_bytes >> 20);
+  auto store = StateStore::Open(options);
   if (!store) {
     state.SkipWithError(store.error().ToString().c_str());
     return std::nullopt;

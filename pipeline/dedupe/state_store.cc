@@ -26,8 +26,10 @@ constexpr uint8_t kOutboxVersion = 1;
 constexpr uint8_t kExpiryVersion = 1;
 constexpr uint8_t kAuditVersion = 1;
 constexpr std::string_view kBatchSequenceKey = "b";
-// 2 = without publication_end_day, 3 = without policy: both still read.
-constexpr uint8_t kRecordVersion = 4;
+// 5 = the earlier versions as a count and only those there are (most records have none: 48
+// bytes where 4 took 95, so a block holds twice the records). 4 = all three always, 3 = without
+// policy, 2 = without publication_end_day: all still read.
+constexpr uint8_t kRecordVersion = 5;
 constexpr uint8_t kProgressVersion = 1;
 
 Error FromRocksDb(const rocksdb::Status& status, std::string_view what) {
@@ -81,8 +83,18 @@ bool DecodeRecord(std::string_view value, RecordState& state) {
   state.state = static_cast<PublicationState>(status);
   state.kind = static_cast<RecordKind>(kind);
   if (!r.Bytes(state.fingerprint.data(), state.fingerprint.size())) return false;
-  for (Digest128& earlier : state.earlier) {
-    if (!r.Bytes(earlier.data(), earlier.size())) return false;
+  size_t earlier_count = state.earlier.size();
+  if (version >= 5) {
+    uint8_t count = 0;
+    if (!r.Get(count) || count > state.earlier.size()) return false;
+    earlier_count = count;
+  }
+  for (size_t i = 0; i < state.earlier.size(); ++i) {
+    if (i >= earlier_count) {
+      state.earlier[i] = Digest128{};
+    } else if (!r.Bytes(state.earlier[i].data(), state.earlier[i].size())) {
+      return false;
+    }
   }
   if (!r.Get(state.decision_day) || !r.Get(state.deadline_day) || !r.Get(state.batch_sequence)) {
     return false;
@@ -168,6 +180,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions& options
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // ~1 % false positives
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Every table's filter and index stay pinned (charged to the cache, ~2 bytes a key): a lookup
+  // probes each level's without an LRU lookup (MultiGet at 10 M keys: +10%).
+  table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
   table.whole_key_filtering = true;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
@@ -293,7 +308,15 @@ void StateStore::Transaction::PutRecord(const Digest128& id, const RecordState& 
   w.Put(static_cast<uint8_t>(state.state));
   w.Put(static_cast<uint8_t>(state.kind));
   w.Bytes(state.fingerprint.data(), state.fingerprint.size());
-  for (const Digest128& earlier : state.earlier) w.Bytes(earlier.data(), earlier.size());
+  // Newest first and contiguous: the first zero ends the list.
+  uint8_t earlier_count = 0;
+  while (earlier_count < state.earlier.size() && state.earlier[earlier_count] != Digest128{}) {
+    ++earlier_count;
+  }
+  w.Put(earlier_count);
+  for (uint8_t i = 0; i < earlier_count; ++i) {
+    w.Bytes(state.earlier[i].data(), state.earlier[i].size());
+  }
   w.Put(state.decision_day);
   w.Put(state.deadline_day);
   w.Put(state.batch_sequence);
