@@ -187,7 +187,7 @@ Result<ServiceRun> RunService(Fixture& f, const std::string& prefix, size_t expe
                              }
                            },
                        .on_polled =
-                           [&](size_t) {
+                           [&] {
                              if (first == Clock::time_point{}) first = Clock::now();
                            }});
   if (!summary) return Fail(summary.error());

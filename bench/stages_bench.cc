@@ -101,6 +101,15 @@ void CopyBatch(RecordBatch& out) {
   }
 }
 
+// 16 random bytes, as an identity or a fingerprint is.
+Digest128 RandomDigest(std::mt19937_64& random) {
+  Digest128 d;
+  const uint64_t a = random(), b = random();
+  std::memcpy(d.data(), &a, 8);
+  std::memcpy(d.data() + 8, &b, 8);
+  return d;
+}
+
 // A private copy of the corpus batch, parsed and validated: what dedupe and the later stages take.
 void ValidatedBatch(RecordBatch& out) {
   CopyBatch(out);
@@ -179,13 +188,6 @@ std::string WarmStore(size_t keys, KeyedHash& hash) {
   deduper.Remember(batch, 1, first);
   if (!(*store)->Commit(first)) return "";
   std::mt19937_64 random(keys);
-  auto digest = [&random] {
-    Digest128 d;
-    const uint64_t a = random(), b = random();
-    std::memcpy(d.data(), &a, 8);
-    std::memcpy(d.data() + 8, &b, 8);
-    return d;
-  };
   // As the product writes them: a fingerprint (random bytes, as a digest is), one in ten with an
   // earlier version, the days, the batch and the policy.
   RecordState state;
@@ -195,13 +197,13 @@ std::string WarmStore(size_t keys, KeyedHash& hash) {
   for (size_t written = batch.records.size(); written < keys;) {
     StateStore::Transaction transaction;
     for (size_t i = 0; i < 100000 && written < keys; ++i, ++written) {
-      state.fingerprint = digest();
-      state.earlier[0] = written % 10 == 0 ? digest() : Digest128{};
+      state.fingerprint = RandomDigest(random);
+      state.earlier[0] = written % 10 == 0 ? RandomDigest(random) : Digest128{};
       state.decision_day = kToday - static_cast<int32_t>(random() % 1500);
       state.deadline_day = state.decision_day + 9;
       state.publication_end_day = state.decision_day + 1095;
       state.batch_sequence = written / 16384;
-      transaction.PutRecord(digest(), state);
+      transaction.PutRecord(RandomDigest(random), state);
     }
     if (!(*store)->Commit(transaction)) return "";
   }
@@ -230,8 +232,9 @@ std::optional<Warm> OpenWarm(benchmark::State& state) {
   // GONGSHI_BENCH_CACHE_MB: state.block_cache_mb of the run (default the product's, 256).
   const char* cache_mb = std::getenv("GONGSHI_BENCH_CACHE_MB");
   StateOptions options{.dir = dir};
-  if (cache_mb != nullptr && *cache_mb != 0)
+  if (cache_mb != nullptr && *cache_mb != 0) {
     options.block_cache_bytes = std::stoull(cache_mb) << 20;
+  }
   state.counters["cache_mib"] = static_cast<double>(options.block_cache_bytes >> 20);
   auto store = StateStore::Open(options);
   if (!store) {
@@ -257,7 +260,7 @@ void BM_Dedupe(benchmark::State& state) {
   }
   Finish(state);
   state.counters["keys"] = static_cast<double>(state.range(0));
-  // The process's peak: the store's block cache (256 MiB) and memtables dominate it.
+  // The process's peak: the store's block cache (cache_mib) and memtables dominate it.
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   state.counters["peak_rss_mib"] = static_cast<double>(usage.ru_maxrss) / 1024;
@@ -320,11 +323,7 @@ void BM_Limit_RocksDbWriteBatch(benchmark::State& state) {
   for (auto _ : state) {
     StateStore::Transaction transaction;
     for (size_t i = 0; i < kBatch; ++i) {
-      Digest128 id;
-      const uint64_t a = random(), b = random();
-      std::memcpy(id.data(), &a, 8);
-      std::memcpy(id.data() + 8, &b, 8);
-      transaction.PutRecord(id, record);
+      transaction.PutRecord(RandomDigest(random), record);
     }
     if (!(*store)->Commit(transaction)) state.SkipWithError("commit");
   }

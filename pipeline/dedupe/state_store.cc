@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
@@ -529,7 +530,7 @@ void StateStore::Transaction::PutChain(RecordKind kind, const ChainHead& head) {
 void StateStore::Transaction::PutBatchSequence(uint64_t next) {
   std::string value;
   Writer(value).Put(next);
-  Put(std::string(kBatchSequenceKey), value);
+  Put(kBatchSequenceKey, value);
 }
 
 Status StateStore::Commit(Transaction& transaction) {
@@ -567,16 +568,11 @@ Status StateStore::Commit(Transaction& transaction) {
 namespace {
 
 // "a" YYYYMM authority 0x00 identity(16) batch(8, big-endian) index(4, big-endian).
-std::string AuditMonth(int32_t day) {
-  const CivilDate c = CivilFromDays(day);
-  return fmt::format("{:04}{:02}", c.year, c.month);
-}
-
-// The same YYYYMM, appended (once per ledger entry: no formatting, no allocation).
+// Appends the YYYYMM (once per ledger entry: digits by hand, no formatting, no allocation).
 void AppendAuditMonth(std::string& out, int32_t day) {
   const CivilDate c = CivilFromDays(day);
   if (c.year < 0 || c.year > 9999) {
-    out += AuditMonth(day);
+    fmt::format_to(std::back_inserter(out), "{:04}{:02}", c.year, c.month);
     return;
   }
   char digits[6];
@@ -585,6 +581,12 @@ void AppendAuditMonth(std::string& out, int32_t day) {
   digits[4] = static_cast<char>('0' + c.month / 10);
   digits[5] = static_cast<char>('0' + c.month % 10);
   out.append(digits, sizeof(digits));
+}
+
+std::string AuditMonth(int32_t day) {
+  std::string out;
+  AppendAuditMonth(out, day);
+  return out;
 }
 
 }  // namespace

@@ -384,11 +384,7 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       Log(config, "error", "consumer: " + polled.error().message());
       return Fail(polled.error());
     }
-    if (options.on_polled && !batches.empty()) {
-      size_t polled_records = 0;
-      for (const PartitionBatch& pb : batches) polled_records += pb.batch.records.size();
-      options.on_polled(polled_records);
-    }
+    if (options.on_polled && !batches.empty()) options.on_polled();
     const int64_t now_ms = UnixMillisNow();
     for (PartitionBatch& pb : batches) {
       if (partitions.Find(pb.tp) == nullptr) continue;  // revoked while we polled

@@ -28,9 +28,9 @@ struct KafkaServiceOptions {
   // Benchmarks: called on the service's thread after each partition batch is committed, with the
   // batch and the totals so far (keep it cheap: it runs between batches).
   std::function<void(const RecordBatch&, const RunCounts&)> on_published = {};
-  // Benchmarks: called on the service's thread after each poll that returned messages, with
-  // how many (the service's rate is timed from the first, as a bare consumer's is).
-  std::function<void(size_t)> on_polled = {};
+  // Benchmarks: called on the service's thread after each poll that returned messages (the
+  // service's rate is timed from the first, as a bare consumer's is).
+  std::function<void()> on_polled = {};
 };
 
 Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options);
