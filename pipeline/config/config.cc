@@ -1,8 +1,18 @@
+// LoadConfig: the config file's bytes checked (strict UTF-8, no control characters), its
+// structure checked through yaml-cpp's event parser (duplicate keys, one document), then every
+// section read through the Node API into the typed Config.
 #include "pipeline/config/config.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
 #include <set>
+#include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "pipeline/batch/batcher.h"
@@ -10,12 +20,418 @@
 namespace gongshi {
 namespace {
 
+constexpr size_t kNoOffset = std::string::npos;
+
+// The length of the strict UTF-8 sequence at text[at] (RFC 3629, Unicode Table 3-7: no overlong
+// forms, no surrogates, nothing above U+10FFFF, no truncated sequence), or 0 if it is not one.
+size_t Utf8SequenceLength(std::string_view text, size_t at) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // overlong below U+0800
+    if (lead == 0xED) high = 0x9F;  // surrogates U+D800..U+DFFF
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong below U+10000
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;  // a continuation byte, C0/C1 (overlong), or F5..FF
+  }
+  if (at + length > text.size()) return 0;
+  if (byte(at + 1) < low || byte(at + 1) > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(at + i) < 0x80 || byte(at + i) > 0xBF) return 0;
+  }
+  return length;
+}
+
+char32_t DecodeUtf8(std::string_view text, size_t at, size_t length) {
+  const auto byte = [&](size_t i) {
+    return static_cast<char32_t>(static_cast<unsigned char>(text[i]));
+  };
+  if (length == 1) return byte(at);
+  char32_t cp = byte(at) & (0xFF >> (length + 1));
+  for (size_t i = 1; i < length; ++i) cp = (cp << 6) | (byte(at + i) & 0x3F);
+  return cp;
+}
+
+// Characters a config may not hold: C0 controls but tab, LF and CR; DEL; C1 controls; and
+// U+FEFF past the start (a BOM left inside by concatenating files). None can be seen in an
+// editor, and a marker holding one never matches a 备注. U+0004 is also where yaml-cpp 0.7's
+// stream stops reading (Stream::eof()), so whatever followed it would be silently ignored.
+bool IsForbiddenCharacter(char32_t cp) {
+  if (cp < 0x20) return cp != '\t' && cp != '\n' && cp != '\r';
+  return (cp >= 0x7F && cp <= 0x9F) || cp == 0xFEFF;
+}
+
+bool IsWhitespace(char32_t cp) {
+  return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+         cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+}
+
+// The first byte of `value` that is not strict UTF-8, or the first forbidden character, as
+// (offset, what); nullopt when the string is clean.
+struct BadCharacter {
+  size_t offset;
+  size_t length;  // bytes of the bad sequence (1 for an invalid byte)
+  bool invalid_utf8;
+  char32_t code_point;  // when !invalid_utf8
+};
+
+std::optional<BadCharacter> FirstBadCharacter(std::string_view text, size_t from = 0) {
+  for (size_t at = from; at < text.size();) {
+    const size_t length = Utf8SequenceLength(text, at);
+    if (length == 0) return BadCharacter{at, 1, true, 0};
+    const char32_t cp = DecodeUtf8(text, at, length);
+    if (IsForbiddenCharacter(cp)) return BadCharacter{at, length, false, cp};
+    at += length;
+  }
+  return std::nullopt;
+}
+
+// GB18030 (GBK and GB2312 are subsets): ASCII, two bytes 81..FE + 40..7E|80..FE, or four bytes
+// 81..FE 30..39 81..FE 30..39. A file whose every byte fits and that has at least one multi-byte
+// sequence was almost certainly saved in it (Windows editors in a Chinese locale do so).
+bool LooksLikeGb18030(std::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  bool multibyte = false;
+  for (size_t at = 0; at < text.size();) {
+    const unsigned char lead = byte(at);
+    if (lead < 0x80) {
+      ++at;
+      continue;
+    }
+    if (lead == 0x80 || lead == 0xFF || at + 1 >= text.size()) return false;
+    const unsigned char second = byte(at + 1);
+    if ((second >= 0x40 && second <= 0x7E) || (second >= 0x80 && second <= 0xFE)) {
+      at += 2;
+    } else if (second >= 0x30 && second <= 0x39 && at + 3 < text.size() && byte(at + 2) >= 0x81 &&
+               byte(at + 2) <= 0xFE && byte(at + 3) >= 0x30 && byte(at + 3) <= 0x39) {
+      at += 4;
+    } else {
+      return false;
+    }
+    multibyte = true;
+  }
+  return multibyte;
+}
+
+// The file's text without its invalid bytes and forbidden characters, so that yaml-cpp can
+// still be asked which key the first of them stands under. Up to that first one the offsets
+// are the file's own, and what follows it is the rest of the line as it was.
+std::string Sanitised(std::string_view text) {
+  std::string copy;
+  copy.reserve(text.size());
+  for (size_t at = 0; at < text.size();) {
+    auto bad = FirstBadCharacter(text, at);
+    const size_t end = bad ? bad->offset : text.size();
+    copy.append(text.substr(at, end - at));
+    if (!bad) break;
+    at = bad->offset + bad->length;
+  }
+  return copy;
+}
+
+// A key as it can be printed: a control character in it is shown as <U+XXXX>, never sent to
+// the operator's terminal.
+std::string Displayable(std::string_view key) {
+  std::string out;
+  for (size_t at = 0; at < key.size();) {
+    const size_t length = Utf8SequenceLength(key, at);
+    if (length == 0) {
+      out += fmt::format("<{:02X}>", static_cast<unsigned>(static_cast<unsigned char>(key[at])));
+      ++at;
+      continue;
+    }
+    const char32_t cp = DecodeUtf8(key, at, length);
+    if (IsForbiddenCharacter(cp)) {
+      out += fmt::format("<U+{:04X}>", static_cast<uint32_t>(cp));
+    } else {
+      out.append(key.substr(at, length));
+    }
+    at += length;
+  }
+  return out;
+}
+
+// The checks that need every key see yaml-cpp's parser events: its Node API keeps one of two
+// equal keys silently and has no position for a key. Each key and list item is recorded with
+// its path (redaction.withhold.minors, batch.schedule[1]) and byte offset, for the messages.
+// yaml-cpp 0.7's Mark: pos is the byte offset in the stream after a BOM, line and column count
+// from 0 (the column in bytes); a null value's mark is the next token's, often on the next line.
+class StructureChecker : public YAML::EventHandler {
+ public:
+  struct Problem {
+    size_t offset;
+    std::string key;
+    std::string what;
+  };
+  struct Located {
+    size_t offset;
+    std::string path;
+  };
+
+  explicit StructureChecker(std::string_view text) : text_(text) {}
+
+  const std::optional<Problem>& problem() const { return problem_; }
+  int documents() const { return documents_; }
+  size_t second_document_offset() const { return second_document_offset_; }
+
+  // The first key or item at or after `offset` (the first key of a document that starts there).
+  std::string FirstPathFrom(size_t offset) const {
+    for (const Located& l : located_) {
+      if (l.offset >= offset) return l.path;
+    }
+    return "";
+  }
+  // The key or list item that starts last at or before `offset`, nullptr if none does.
+  const Located* At(size_t offset) const {
+    const Located* best = nullptr;
+    for (const Located& l : located_) {
+      if (l.offset <= offset && (best == nullptr || l.offset >= best->offset)) best = &l;
+    }
+    return best;
+  }
+  // The byte offset of the key or list item `path`, kNoOffset if the file does not have it.
+  size_t OffsetOf(const std::string& path) const {
+    auto found = offsets_.find(path);
+    return found == offsets_.end() ? kNoOffset : found->second;
+  }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ == 2) second_document_offset_ = Offset(mark);
+    stack_.clear();
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    Leaf(NullOffset(mark), nullptr, "a null (empty) key");
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    Leaf(Offset(mark), nullptr, "an alias (*name) as a key");
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string& value) override {
+    Leaf(Offset(mark), &value, nullptr);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Open(Offset(mark), /*is_map=*/false);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Open(Offset(mark), /*is_map=*/true);
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  struct Frame {
+    bool is_map = false;
+    bool is_key = false;  // a list or map standing where a key should (refused)
+    std::string path;
+    bool expect_key = true;              // maps: the next node is a key
+    std::string key;                     // maps: the current key
+    size_t index = 0;                    // lists: the current item
+    std::map<std::string, size_t> keys;  // maps: each key given, at its offset
+  };
+
+  static size_t Offset(const YAML::Mark& mark) {
+    return mark.pos < 0 ? 0 : static_cast<size_t>(mark.pos);
+  }
+
+  // An empty value's mark is the next token's; the value is really just after the last
+  // non-blank byte before it (the '-' or ':' on the item's own line).
+  size_t NullOffset(const YAML::Mark& mark) const {
+    size_t at = std::min(Offset(mark), text_.size());
+    if (at < text_.size() &&
+        (text_[at] == '~' || text_.compare(at, 4, "null") == 0 ||
+         text_.compare(at, 4, "Null") == 0 || text_.compare(at, 4, "NULL") == 0)) {
+      return at;
+    }
+    while (at > 0 && (text_[at - 1] == ' ' || text_[at - 1] == '\t' || text_[at - 1] == '\n' ||
+                      text_[at - 1] == '\r')) {
+      --at;
+    }
+    return at > 0 ? at - 1 : 0;
+  }
+
+  void Report(size_t offset, std::string key, std::string what) {
+    if (!problem_) problem_ = Problem{offset, std::move(key), std::move(what)};
+  }
+
+  bool InKeyPosition() const {
+    return !stack_.empty() && stack_.back().is_map && stack_.back().expect_key;
+  }
+
+  static std::string Join(const std::string& parent, const std::string& key) {
+    return parent.empty() ? key : parent + "." + key;
+  }
+
+  // The path of a value at the current position.
+  std::string ValuePath() const {
+    if (stack_.empty()) return "";
+    const Frame& parent = stack_.back();
+    if (!parent.is_map) return fmt::format("{}[{}]", parent.path, parent.index);
+    return Join(parent.path, parent.key);
+  }
+
+  void Locate(size_t offset, const std::string& path) {
+    located_.push_back(Located{offset, path});
+    offsets_.emplace(path, offset);
+  }
+
+  int LineOf(size_t offset) const {
+    const auto end = text_.begin() + static_cast<std::ptrdiff_t>(std::min(offset, text_.size()));
+    return 1 + static_cast<int>(std::count(text_.begin(), end, '\n'));
+  }
+
+  // A key that is not a scalar: reported, and its value read on as "(key)".
+  void NonScalarKey(size_t offset, const char* what) {
+    Frame& map = stack_.back();
+    Report(offset, map.path.empty() ? "(top level)" : map.path,
+           fmt::format("{}: a key must be a plain name", what));
+    map.key = "(key)";
+    map.expect_key = false;
+  }
+
+  void CheckCharacters(size_t offset, const std::string& path, const std::string& text,
+                       const char* role) {
+    auto bad = FirstBadCharacter(text);
+    if (!bad) return;
+    if (bad->invalid_utf8) {
+      // The file was UTF-8, so an escape made this: yaml-cpp 0.7 writes \N and \_ as the
+      // single bytes 0x85 and 0xA0, not as UTF-8.
+      Report(offset, path,
+             fmt::format("the {} is not valid UTF-8 once its escapes are read (yaml-cpp reads "
+                         "\\N and \\_ as single bytes): write the character itself",
+                         role));
+      return;
+    }
+    Report(offset, path,
+           fmt::format("control character U+{:04X} in the {} (only tab, newline and CR may "
+                       "appear): remove it",
+                       static_cast<uint32_t>(bad->code_point), role));
+  }
+
+  // A scalar (`scalar` is its text), null or alias.
+  void Leaf(size_t offset, const std::string* scalar, const char* as_key) {
+    if (InKeyPosition()) {
+      if (scalar == nullptr) return NonScalarKey(offset, as_key);
+      Frame& map = stack_.back();
+      map.key = *scalar;
+      map.expect_key = false;
+      const std::string path = Join(map.path, map.key);
+      CheckCharacters(offset, path, *scalar, "key");
+      if (auto [first, inserted] = map.keys.emplace(map.key, offset); !inserted) {
+        Report(offset, path,
+               fmt::format("duplicate key (first given at line {}); yaml-cpp would keep only "
+                           "one of them, silently: give it once",
+                           LineOf(first->second)));
+      }
+      Locate(offset, path);
+      return;
+    }
+    const std::string path = ValuePath();
+    if (!stack_.empty() && !stack_.back().is_map) Locate(offset, path);
+    if (scalar != nullptr)
+      CheckCharacters(offset, path.empty() ? "(top level)" : path, *scalar, "value");
+    Completed();
+  }
+
+  void Open(size_t offset, bool is_map) {
+    Frame frame;
+    frame.is_map = is_map;
+    if (InKeyPosition()) {
+      NonScalarKey(offset, is_map ? "a mapping as a key" : "a list as a key");
+      frame.is_key = true;
+      frame.path = Join(stack_.back().path, "(key)");
+    } else {
+      frame.path = ValuePath();
+      if (!stack_.empty() && !stack_.back().is_map) Locate(offset, frame.path);
+    }
+    stack_.push_back(std::move(frame));
+  }
+
+  void Close() {
+    if (stack_.empty()) return;
+    const bool was_key = stack_.back().is_key;
+    stack_.pop_back();
+    if (!was_key) Completed();  // a key's value is still to come
+  }
+
+  // A value ended: its map expects the next key, its list the next item.
+  void Completed() {
+    if (stack_.empty()) return;
+    Frame& parent = stack_.back();
+    if (parent.is_map) {
+      parent.expect_key = true;
+    } else {
+      ++parent.index;
+    }
+  }
+
+  std::string_view text_;
+  std::vector<Frame> stack_;
+  std::vector<Located> located_;
+  std::map<std::string, size_t> offsets_;
+  std::optional<Problem> problem_;
+  int documents_ = 0;
+  size_t second_document_offset_ = 0;
+};
+
+// Messages about the config: "FILE:LINE: KEY: WHAT" (line and column from 1, the column in
+// characters), the line found from the key's path where the file has that key (else its
+// nearest enclosing key's).
 class Reader {
  public:
-  explicit Reader(std::string path) : path_(std::move(path)) {}
+  Reader(std::string path, std::string_view text, size_t bom_bytes,
+         const StructureChecker& structure)
+      : path_(std::move(path)), text_(text), bom_bytes_(bom_bytes), structure_(structure) {}
+
+  const std::string& path() const { return path_; }
+
+  // "FILE:LINE" or "FILE:LINE:COLUMN" of a byte offset into the text (after any BOM).
+  std::string Where(size_t offset, bool with_column) const {
+    offset = std::min(offset, text_.size());
+    const size_t line_start = text_.rfind('\n', offset == 0 ? 0 : offset - 1);
+    const size_t from = (line_start == std::string_view::npos || offset == 0) ? 0 : line_start + 1;
+    const int line =
+        1 + static_cast<int>(
+                std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(from), '\n'));
+    if (!with_column) return fmt::format("{}:{}", path_, line);
+    int column = 1;
+    for (size_t i = from; i < offset; ++i) {
+      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++column;
+    }
+    return fmt::format("{}:{}:{}", path_, line, column);
+  }
+  size_t FileOffset(size_t offset) const { return offset + bom_bytes_; }
+
+  Status FailAt(size_t offset, bool with_column, const std::string& key,
+                const std::string& what) const {
+    return gongshi::Fail(
+        ErrorCode::kInvalidConfig,
+        fmt::format("{}: {}: {}", Where(offset, with_column), Displayable(key), what));
+  }
 
   Status Fail(const std::string& key, const std::string& what) const {
-    return gongshi::Fail(ErrorCode::kInvalidConfig, fmt::format("{}: {}: {}", path_, key, what));
+    // batch.schedule[1] -> batch.schedule -> batch: the nearest key the file has.
+    for (std::string path = key; !path.empty();) {
+      if (const size_t offset = structure_.OffsetOf(path); offset != kNoOffset) {
+        return FailAt(offset, /*with_column=*/false, key, what);
+      }
+      const size_t cut = path.find_last_of(".[");
+      path.resize(cut == std::string::npos ? 0 : cut);
+    }
+    return gongshi::Fail(ErrorCode::kInvalidConfig,
+                         fmt::format("{}: {}: {}", path_, Displayable(key), what));
   }
 
   // Rejects keys of `node` that are not in `known`.
@@ -64,8 +480,66 @@ class Reader {
     return Ok();
   }
 
+  // keep | mask | mask_name | drop, less those not in `allowed`.
+  Status Rule(const YAML::Node& node, const std::string& key,
+              std::initializer_list<FieldRule> allowed, const std::string& why_not,
+              FieldRule& out) const {
+    if (!node) return Ok();
+    const std::string text = node.IsScalar() ? node.as<std::string>() : "";
+    std::string names;
+    for (FieldRule rule : allowed) {
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", FieldRuleName(rule));
+    }
+    for (FieldRule rule :
+         {FieldRule::kKeep, FieldRule::kMask, FieldRule::kMaskName, FieldRule::kDrop}) {
+      if (text != FieldRuleName(rule)) continue;
+      if (std::find(allowed.begin(), allowed.end(), rule) == allowed.end()) {
+        return Fail(
+            key, fmt::format("'{}' is not allowed here ({}); use one of {}", text, why_not, names));
+      }
+      out = rule;
+      return Ok();
+    }
+    return Fail(key, fmt::format("'{}' is not one of {}", text, names));
+  }
+
+  // A list of words (role words, markers): each a non-empty string; `no_whitespace` refuses
+  // any whitespace in one (U+3000 included: a word with a space never follows in the text).
+  Status Words(const YAML::Node& node, const std::string& key, bool no_whitespace,
+               const std::string& why_not_empty, std::vector<std::string>& out) const {
+    if (!node) return Ok();
+    if (!node.IsSequence()) return Fail(key, "expected a list of strings");
+    std::vector<std::string> words;
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string item_key = fmt::format("{}[{}]", key, i);
+      const YAML::Node item = node[i];
+      if (item.IsNull()) return Fail(item_key, fmt::format("empty: {}", why_not_empty));
+      if (!item.IsScalar()) return Fail(item_key, "expected a string");
+      std::string word = item.as<std::string>();
+      if (FirstBadCharacter(word)) return Fail(item_key, "not valid UTF-8 text");
+      bool blank = true, has_space = false;
+      for (size_t at = 0; at < word.size();) {
+        const size_t length = Utf8SequenceLength(word, at);
+        const bool space = IsWhitespace(DecodeUtf8(word, at, length));
+        blank = blank && space;
+        has_space = has_space || space;
+        at += length;
+      }
+      if (blank) return Fail(item_key, fmt::format("empty or only blanks: {}", why_not_empty));
+      if (no_whitespace && has_space) {
+        return Fail(item_key, fmt::format("'{}' has whitespace in it: give one word", word));
+      }
+      words.push_back(std::move(word));
+    }
+    out = std::move(words);
+    return Ok();
+  }
+
  private:
   std::string path_;
+  std::string_view text_;
+  size_t bom_bytes_;
+  const StructureChecker& structure_;
 };
 
 // A child of a section that may itself be absent; absent either way reads as "not given".
@@ -97,6 +571,95 @@ Status ReadProperties(const Reader& r, const YAML::Node& node, const std::string
   return Ok();
 }
 
+// A config is a few kilobytes; the cap keeps a wrong path (a log, a device) from being read
+// whole, and keeps offsets inside yaml-cpp's int marks.
+constexpr size_t kMaxConfigBytes = 16 << 20;
+
+Result<std::string> ReadConfigFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Fail(ErrorCode::kInvalidConfig,
+                fmt::format("{}: cannot read the file: it is a directory", path));
+  }
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return Fail(ErrorCode::kInvalidConfig,
+                fmt::format("{}: cannot read the file: {}", path, std::strerror(errno)));
+  }
+  std::string bytes;
+  char buffer[65536];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
+    bytes.append(buffer, n);
+    if (bytes.size() > kMaxConfigBytes) {
+      std::fclose(file);
+      return Fail(
+          ErrorCode::kInvalidConfig,
+          fmt::format("{}: larger than {} MiB: not a config file", path, kMaxConfigBytes >> 20));
+    }
+  }
+  const bool failed = std::ferror(file) != 0;
+  const int read_errno = errno;
+  std::fclose(file);
+  if (failed) {
+    return Fail(ErrorCode::kInvalidConfig,
+                fmt::format("{}: cannot read the file: {}", path, std::strerror(read_errno)));
+  }
+  return bytes;
+}
+
+// The message for the first byte that is not UTF-8 or the first forbidden character, under the
+// key (or list item) it is in.
+Status BadCharacterError(const Reader& r, std::string_view text, const StructureChecker& structure,
+                         const BadCharacter& bad) {
+  const size_t line_start = bad.offset == 0 ? 0 : text.rfind('\n', bad.offset - 1);
+  const size_t from = line_start == std::string_view::npos || bad.offset == 0 ? 0 : line_start + 1;
+  std::string key = "(top level)";
+  const StructureChecker::Located* at = structure.At(bad.offset);
+  const bool same_line = at != nullptr && at->offset >= from;
+  const size_t first_visible = text.find_first_not_of(" \t", from);
+  if (!same_line && first_visible < bad.offset && text[first_visible] == '#') {
+    key = "(a comment)";
+  } else if (at != nullptr) {
+    key = at->path;
+  }
+  if (bad.invalid_utf8) {
+    std::string shown;
+    for (size_t i = bad.offset; i < text.size() && i < bad.offset + 4 &&
+                                (i == bad.offset || static_cast<unsigned char>(text[i]) >= 0x80);
+         ++i) {
+      shown += fmt::format("{}{:02X}", shown.empty() ? "" : " ",
+                           static_cast<unsigned>(static_cast<unsigned char>(text[i])));
+    }
+    std::string hint = "save the file as UTF-8";
+    if (r.FileOffset(0) == 0 &&
+        (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF")) {
+      hint =
+          "the file looks like UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8";
+    } else if (LooksLikeGb18030(text)) {
+      hint = fmt::format(
+          "the file looks like GB18030/GBK: save it as UTF-8 (iconv -f GB18030 -t UTF-8 {} > "
+          "new.yaml)",
+          r.path());
+    }
+    return r.FailAt(bad.offset, /*with_column=*/true, key,
+                    fmt::format("not valid UTF-8 at byte {} ({}); gongshi reads its config as "
+                                "UTF-8 only, and text in another encoding never matches the "
+                                "records: {}",
+                                r.FileOffset(bad.offset), shown, hint));
+  }
+  std::string why = "only tab, newline and CR may appear: remove it";
+  if (bad.code_point == 0) {
+    why += " (NUL bytes: a file saved as UTF-16 or UTF-32 has them; save it as UTF-8)";
+  } else if (bad.code_point == 0xFEFF) {
+    why = "a byte-order mark inside the file (two files put together?): remove it";
+  }
+  return r.FailAt(
+      bad.offset, /*with_column=*/true, key,
+      fmt::format("control character U+{:04X} at byte {}: {}",
+                  static_cast<uint32_t>(bad.code_point), r.FileOffset(bad.offset), why));
+}
+
 }  // namespace
 
 std::string_view FieldRuleName(FieldRule rule) {
@@ -112,12 +675,63 @@ std::string_view FieldRuleName(FieldRule rule) {
 Result<Config> LoadConfig(const std::string& path) {
   Config config;
   config.source_path = path;
-  Reader r(path);
+  auto bytes = ReadConfigFile(path);
+  if (!bytes) return Fail(bytes.error());
+  std::string_view text = *bytes;
+  size_t bom_bytes = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    bom_bytes = 3;
+    text.remove_prefix(3);
+  }
+
+  // yaml-cpp reads bytes it cannot decode as they are, so a GB18030 marker became a string
+  // that never matched a 备注 and the record was published. Such bytes are refused, under the
+  // key they stand in, which a parse of a copy without them tells.
+  const std::optional<BadCharacter> bad = FirstBadCharacter(text);
+  const std::string yaml = bad ? Sanitised(text) : std::string(text);
+  StructureChecker structure(yaml);
+  Reader r(path, text, bom_bytes, structure);
+  std::optional<YAML::Exception> syntax_error;
+  {
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    try {
+      // The second document's events are read too, for the name of its first key.
+      while (structure.documents() < 2 && parser.HandleNextDocument(structure)) {
+      }
+    } catch (const YAML::Exception& e) {
+      syntax_error = e;
+    }
+  }
+  if (bad) return Fail(BadCharacterError(r, text, structure, *bad).error());
+  const auto& problem = structure.problem();
+  const size_t second = structure.documents() >= 2 ? structure.second_document_offset() : kNoOffset;
+  if (problem && (second == kNoOffset || problem->offset < second)) {
+    return Fail(
+        r.FailAt(problem->offset, /*with_column=*/true, problem->key, problem->what).error());
+  }
+  if (second != kNoOffset) {
+    const std::string first_key = structure.FirstPathFrom(second);
+    return Fail(r.FailAt(second, /*with_column=*/true,
+                         first_key.empty() ? "(second document)" : first_key,
+                         "a second YAML document starts here ('---'); a config is one document, "
+                         "and yaml-cpp would ignore this one: merge it into the first")
+                    .error());
+  }
+  if (syntax_error) {
+    const size_t offset =
+        syntax_error->mark.pos < 0 ? 0 : static_cast<size_t>(syntax_error->mark.pos);
+    const StructureChecker::Located* after = structure.At(offset);
+    return Fail(
+        ErrorCode::kInvalidConfig,
+        fmt::format(
+            "{}: not valid YAML: {}{}", r.Where(offset, /*with_column=*/true), syntax_error->msg,
+            after == nullptr ? "" : fmt::format(" (after key {})", Displayable(after->path))));
+  }
+
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return Fail(ErrorCode::kInvalidConfig, fmt::format("{}: cannot read the file", path));
+    root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     return Fail(ErrorCode::kInvalidConfig, fmt::format("{}:{}:{}: not valid YAML: {}", path,
                                                        e.mark.line + 1, e.mark.column + 1, e.msg));
@@ -164,30 +778,20 @@ Result<Config> LoadConfig(const std::string& path) {
     config.state.block_cache_bytes = cache_mb << 20;
 
     const YAML::Node redaction = Child(root, "redaction");
-    GONGSHI_TRY(
-        r.OnlyKeys(redaction, "redaction", {"policy_version", "fields", "free_text", "withhold"}));
+    GONGSHI_TRY(r.OnlyKeys(redaction, "redaction",
+                           {"policy_version", "fields", "free_text", "names", "withhold"}));
     GONGSHI_TRY(r.String(Child(redaction, "policy_version"), "redaction.policy_version",
                          config.redaction.policy_version));
     if (const YAML::Node fields = Child(redaction, "fields")) {
       if (!fields.IsMap()) return Fail(r.Fail("redaction.fields", "expected a mapping").error());
       for (const auto& entry : fields) {
         const std::string name = entry.first.as<std::string>();
-        const std::string rule = entry.second.IsScalar() ? entry.second.as<std::string>() : "";
-        FieldRule parsed;
-        if (rule == "keep")
-          parsed = FieldRule::kKeep;
-        else if (rule == "mask")
-          parsed = FieldRule::kMask;
-        else if (rule == "mask_name")
-          parsed = FieldRule::kMaskName;
-        else if (rule == "drop")
-          parsed = FieldRule::kDrop;
-        else {
-          return Fail(r.Fail("redaction.fields." + name,
-                             fmt::format("'{}' is not one of keep, mask, mask_name, drop", rule))
-                          .error());
-        }
-        config.redaction.fields[name] = parsed;
+        FieldRule rule = FieldRule::kKeep;
+        GONGSHI_TRY(
+            r.Rule(entry.second, "redaction.fields." + name,
+                   {FieldRule::kKeep, FieldRule::kMask, FieldRule::kMaskName, FieldRule::kDrop}, "",
+                   rule));
+        config.redaction.fields[name] = rule;
       }
     }
     const YAML::Node free_text = Child(redaction, "free_text");
@@ -208,15 +812,32 @@ Result<Config> LoadConfig(const std::string& path) {
                        config.redaction.withhold_minors));
     GONGSHI_TRY(r.Bool(Child(withhold, "warning_only"), "redaction.withhold.warning_only",
                        config.redaction.withhold_warning_only));
-    if (const YAML::Node markers = Child(withhold, "confidential_markers")) {
-      if (!markers.IsSequence()) {
-        return Fail(r.Fail("redaction.withhold.confidential_markers", "expected a list of strings")
-                        .error());
-      }
-      config.redaction.confidential_markers.clear();
-      for (const auto& m : markers)
-        config.redaction.confidential_markers.push_back(m.as<std::string>());
-    }
+    GONGSHI_TRY(r.Words(Child(withhold, "confidential_markers"),
+                        "redaction.withhold.confidential_markers", /*no_whitespace=*/false,
+                        "an empty marker is found in every 备注, so every record with one "
+                        "would be withheld",
+                        config.redaction.confidential_markers));
+
+    RedactionConfig::NamesConfig& names = config.redaction.names;
+    const YAML::Node names_node = Child(redaction, "names");
+    GONGSHI_TRY(r.OnlyKeys(
+        names_node, "redaction.names",
+        {"free_text", "individual_business_operator", "roles", "public_roles", "dictionary"}));
+    GONGSHI_TRY(
+        r.Bool(Child(names_node, "free_text"), "redaction.names.free_text", names.free_text));
+    GONGSHI_TRY(r.Rule(Child(names_node, "individual_business_operator"),
+                       "redaction.names.individual_business_operator",
+                       {FieldRule::kKeep, FieldRule::kMaskName, FieldRule::kDrop},
+                       "mask is for ID numbers; the operator's name takes a name rule",
+                       names.individual_business_operator));
+    GONGSHI_TRY(r.Words(Child(names_node, "roles"), "redaction.names.roles",
+                        /*no_whitespace=*/true,
+                        "a role word is what comes before a name in the text", names.roles));
+    GONGSHI_TRY(r.Words(Child(names_node, "public_roles"), "redaction.names.public_roles",
+                        /*no_whitespace=*/true,
+                        "a role word is what comes before a name in the text", names.public_roles));
+    GONGSHI_TRY(
+        r.String(Child(names_node, "dictionary"), "redaction.names.dictionary", names.dictionary));
 
     const YAML::Node batch = Child(root, "batch");
     GONGSHI_TRY(r.OnlyKeys(

@@ -50,7 +50,30 @@ struct RedactionConfig {
   // redaction.withhold.*: whole records kept from publication (暂行办法 Art. 5, SAMR 令45 Art. 2).
   bool withhold_minors = true;
   bool withhold_warning_only = true;
-  std::vector<std::string> confidential_markers = {"不予公示", "涉密", "不公开"};  // in 备注
+  // redaction.withhold.confidential_markers: a 备注 containing one withholds the record. Each
+  // must be non-empty (an empty one is found in every 备注).
+  std::vector<std::string> confidential_markers = {"不予公示", "涉密", "不公开"};
+  // redaction.names.*: names of natural persons beyond the tagged name fields. The redaction
+  // stage reads the dictionary (surnames, role words, public roles) and applies these.
+  struct NamesConfig {
+    // redaction.names.free_text (default true): in every free-text field, mask the record's own
+    // natural persons and any person named after a role word (当事人, 经营者, 驾驶人, …).
+    bool free_text = true;
+    // redaction.names.individual_business_operator (default mask_name): keep | mask_name | drop.
+    // The operator (经营者, carried in legal_rep_name) of a 个体工商户 is a natural person, unlike
+    // a company's 法定代表人 (redaction.fields.legal_rep_name, default keep). mask is refused: it
+    // is for ID numbers only.
+    FieldRule individual_business_operator = FieldRule::kMaskName;
+    // redaction.names.roles (default []): role words added to the dictionary's list; the words
+    // after one name a person. Non-empty, no whitespace.
+    std::vector<std::string> roles;
+    // redaction.names.public_roles (default [法定代表人]): names after these roles are published
+    // as they are (the national standard publishes a company's 法定代表人). Non-empty, no
+    // whitespace.
+    std::vector<std::string> public_roles = {"法定代表人"};
+    // redaction.names.dictionary (default "": <schemas_dir>/names.json): the names dictionary.
+    std::string dictionary;
+  } names;
 };
 
 struct BatchConfig {
@@ -169,7 +192,11 @@ struct Config {
 std::string_view FieldRuleName(FieldRule rule);
 
 // Reads and checks a YAML config. Unknown keys are errors (a typo must not silently fall back to
-// a default). The message names the file, the key and the accepted values.
+// a default). The message names the file, the line, the key and the accepted values. Refused
+// before any value is read: bytes that are not strict UTF-8 (a UTF-8 BOM is allowed; a file that
+// decodes as GB18030/GBK is named as such), control characters other than tab, LF and CR (in
+// the file, or in a value through an escape), a key given twice in one mapping at any depth, a
+// non-scalar or null key, and a second YAML document.
 Result<Config> LoadConfig(const std::string& path);
 
 }  // namespace gongshi
