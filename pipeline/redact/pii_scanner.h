@@ -18,11 +18,15 @@ enum class PiiKind : uint8_t { kIdNumber, kMobile, kBankCard, kEmail };
 std::string_view PiiKindName(PiiKind kind);
 
 // One finding: byte offsets into the scanned text, [begin, end). A span covers the whole finding as
-// written, separators included ("138 1234 5678", "+86 13812345678").
+// written, separators and a "+86" prefix included ("138 1234 5678", "+86 13812345678").
 struct PiiSpan {
   uint32_t begin;
   uint32_t end;
   PiiKind kind;
+  // Numeric kinds: bit i set = the i-th digit (or X) of the span stays visible in its mask. The
+  // scanner decides it: the kind's rule (35*************123, 138****5678, last 4 of a card),
+  // narrowed to the digits every overlapping reading would keep. Unused for e-mails.
+  uint64_t kept = 0;
 
   friend bool operator==(const PiiSpan&, const PiiSpan&) = default;
 };
@@ -50,28 +54,33 @@ struct PiiScannerOptions {
   bool emails = true;
 };
 
-// What is found, in order of precedence where two readings of one digit run are possible:
-// - ID numbers: 18 digits (the last may be X/x/Ｘ) passing the GB 11643 checksum with a birth date
-//   that exists and lies in 1850..2099; 15-digit pre-1999 numbers with a real 19YYMMDD date at
-//   characters 7-12 and an area code starting 1-8 (they have no checksum).
-// - Mobile numbers: 1[3-9] and 9 more digits, optionally written 3-4-4, optionally after 86/+86.
-// - Bank cards: 16-19 digits passing Luhn, contiguous or in groups of 4 (the last group 1-4).
-// - E-mail addresses: an ASCII local part ([A-Za-z0-9._%+-]) @ labels joined by '.', the last
-//   alphabetic with 2+ letters. Digits in an address belong to it ("13812345678@163.com" is one
-//   address). Not reported: a local part that directly follows full-width or masked digits (it is
-//   a number's tail), and chained addresses ("a@b.cn_x@c.com", where it is unclear which '@' owns
-//   "b.cn_x"; the second is then tried on its own).
-// Digits may be ASCII or full-width (U+FF10..U+FF19). Groups may be joined by one space, '-',
-// U+3000 or '－' (U+FF0D); besides the groupings above, ID numbers may be written 6-8-4, 6-4-4-4,
-// 6-6-3 (15 digits) or in groups of 4. Other groupings are not combined (two dates joined by a
-// space make 16 digits, and 1 in 10 such strings passes Luhn). A group is never split: digits
-// that are part of a longer run (an 18-digit ID inside a 25-digit number) are not a finding; an
-// X after a group that is no ID number is a letter next to it ("13812345678x" is a mobile).
-// Letters and other characters next to a group do not stop a match ("Tel13812345678").
-//
-// Already masked text is left alone: a digit chain that touches '*' yields nothing, and neither
-// does the domain of a "z***@…" address. Together with the rules above this makes Redact's output
-// scan clean (the randomised test checks it).
+// What is found. Digits may be ASCII, full-width (U+FF10..U+FF19) or mixed; a chain is digit
+// groups joined by runs of at most 3 separator characters, any of: spaces (ASCII, NBSP, U+3000 and
+// the other Unicode spaces, the invisible U+200B..U+200D, U+2060, U+FEFF), hyphens and dashes of
+// every width, dots (. · ・ ．), slashes, backslashes and underscores. A chain is read in any
+// grouping; every reading is checked:
+// - ID numbers: 18 characters (the last may be X/x/Ｘ/ｘ) passing the GB 11643 checksum with a
+//   birth date that exists and lies in 1850..2099, at any position of a chain (so one glued to
+//   other digits is found: "No.1110101…", an ID number directly followed by a mobile); 15-digit
+//   pre-1999 numbers with a province area code and a real 19YYMMDD date at characters 7-12.
+// - Mobile numbers: 1[3-9] and 9 more digits, optionally after 86, 0086, +86 or ＋86, glued or
+//   apart.
+// - Bank cards: 16-19 digits passing Luhn with an issuer's first digit (16: 3-6; 17-19: 6 or 9).
+// The weaker readings (mobiles, 15-digit IDs, cards) start and end where groups do (or where an
+// ID number found in the run, an X, or a change between ASCII and full-width digits ends), so
+// that digits in the middle of a longer number are not one; they are written in a bounded number
+// of groups (a list of small numbers is no phone number), a card's groups never read as a date
+// (2023.01.01-2028.12.31 is no card), and cards and 15-digit IDs right after a label of another
+// kind of number (许可证编号, 注册号…) are not one.
+// - E-mail addresses: a local part (ASCII [A-Za-z0-9._%+-], full-width letters and digits), an
+//   @-form (@ ＠ (at) [at] （at） 【at】, or # ＃ where a domain follows), a domain of labels
+//   joined by . ． 。 (dot) [dot], the last alphabetic with 2+ letters. The TLD ends where glued
+//   digits start ("abc@163.com13812345678" is an address and a mobile). Digits in an address belong
+//   to it ("13812345678@163.com", "138 1234 5678@163.com" are one address).
+// Neighbours do not stop a match: letters, Chinese text, '*' or '＊' ("联系电话＊176…").
+// Overlapping readings are one finding, named by the longest (the stronger check between equals):
+// its span covers them all and a digit stays visible only if every reading that holds it keeps it
+// (PiiSpan::kept), so no reading shows more of itself than its own mask would.
 //
 // Thread-safe: Scan and Redact are const and keep no state.
 class PiiScanner {
@@ -87,7 +96,9 @@ class PiiScanner {
 
   // Returns `text` itself (same data pointer, no copy) when it holds nothing to mask. Otherwise
   // writes a masked copy into `arena`, valid until its Reset(), returns a view of it and adds what
-  // it masked to `counts`. `scratch` holds the findings afterwards; reuse it between calls.
+  // it masked to `counts`. The copy is scanned again until it holds nothing (masking can join
+  // what a mask keeps with the next group into a new reading), so Scan of the result is empty.
+  // `scratch` is working space; reuse it between calls.
   std::string_view Redact(std::string_view text, Arena& arena, PiiCounts& counts,
                           std::vector<PiiSpan>& scratch) const;
 
@@ -95,15 +106,15 @@ class PiiScanner {
   Options options_;
 };
 
-// Masks, shared with the structured-field policy. Each masked character (ASCII or full-width digit,
-// X) becomes one ASCII '*'; kept characters, separators and anything else are copied unchanged, so
-// valid UTF-8 stays valid.
+// Masks of the structured-field policy (free-text findings are masked as their `kept` says). Each
+// masked character (ASCII or full-width digit, X) becomes one ASCII '*'; kept characters,
+// separators and anything else are copied unchanged, so valid UTF-8 stays valid.
 // - kIdNumber: keep the first 2 and last 3 characters: "35*************123".
-// - kMobile: keep the first 3 and last 4 of the 11-digit number, and any 86 prefix: "138****1234".
+// - kMobile: keep the first 3 and last 4 of the 11-digit number, and any 86/0086 prefix:
+//   "138****1234".
 // - kBankCard: keep the last 4 digits.
-// - kEmail: the first character, "***", then everything from the '@' on: "z***@example.com".
-// Without
-//   an '@' the whole value is one local part.
+// - kEmail: the first character, "***", then everything from the @-form on: "z***@example.com",
+//   "z***(at)163.com". Without an @-form the whole value is one local part.
 // Bytes that MaskPiiTo writes for `value`.
 size_t MaskedSize(std::string_view value, PiiKind kind);
 // Writes the mask of `value` into `out`, which must hold MaskedSize(value, kind) bytes; returns the
