@@ -896,6 +896,69 @@ constexpr std::string_view kCardPrefixes[] = {"622202", "621700", "622848", "621
 constexpr std::string_view kEmailDomains[] = {"qq.com",   "163.com",     "126.com",
                                               "sina.com", "foxmail.com", "hotmail.com"};
 
+// ---- Adversarial PII forms ----
+constexpr std::string_view kExtraSurnames[] = {
+    "傅", "阎", "常", "温", "康", "施", "文", "牛", "樊", "葛", "邢", "安", "齐", "易", "乔", "伍",
+    "庞", "颜", "倪", "庄", "聂", "章", "鲁", "岳", "翟", "殷", "詹", "申", "欧", "耿", "关", "兰",
+    "焦", "俞", "左", "柳", "甘", "祝", "包", "宁", "尚", "符", "舒", "阮", "柯", "纪", "梅", "童",
+    "凌", "毕", "单", "季", "裴", "霍", "涂", "成", "苗", "谷", "盛", "曲", "翁", "冉", "骆", "蓝",
+    "路", "游", "辛", "靳", "管", "柴", "蒙", "鲍", "华", "喻", "祁", "蒲", "房", "滕", "屈", "饶",
+    "解", "牟", "艾", "尤", "阳", "时", "穆", "农", "司", "卓", "古", "吉", "缪", "简", "车", "项",
+    "连", "芦", "麦", "褚", "卫", "全", "应", "边", "和", "明", "原", "相", "初", "门", "云", "容",
+    "来", "都", "那", "印", "公", "利", "元", "信", "展", "由", "平", "国", "计", "支", "强", "宣"};
+constexpr std::string_view kExtraCompoundSurnames[] = {
+    "轩辕", "钟离", "独孤", "南宫", "西门", "百里", "呼延", "万俟", "闻人", "赫连", "澹台",
+    "公羊", "太史", "申屠", "拓跋", "完颜", "单于", "濮阳", "淳于", "司空", "第五", "左丘"};
+constexpr std::string_view kOwnRoles[] = {"当事人", "违法行为人", "被处罚人", "驾驶人",
+                                          "违法嫌疑人"};
+constexpr std::string_view kLicenseOwnRoles[] = {"申请人", "持证人", "持有人", "当事人"};
+constexpr std::string_view kOtherRoles[] = {
+    "受害人", "证人",   "联系人",     "顾客",   "举报人", "投诉人",     "消费者",     "员工",
+    "监护人", "负责人", "驾驶人",     "车主",   "见证人", "委托代理人", "购买人",     "被害人",
+    "店员",   "承租人", "法定代理人", "经营者", "报案人", "从业人员",   "实际经营者", "患者"};
+constexpr std::string_view kNameFollowers[] = {
+    "证实",           "称",         "于当日到场", "在现场",     "的陈述",
+    "（现场负责人）", "，",         "、",         "等人",       "到本机关接受询问",
+    "已签字确认",     "因故未到场", "对此无异议", "驾驶该车辆", "购买了涉案商品",
+    "当场制止",       "也在场",     "称其不知情"};
+constexpr std::string_view kRoleCommonWords[] = {
+    "于当日", "明知", "申请", "未经许可", "成立",     "安排", "全部", "平时", "原有",
+    "相关",   "同时", "时任", "常年",     "曾经",     "应当", "将其", "从事", "经营",
+    "由于",   "初次", "强行", "高价",     "方式",     "白天", "金额", "车辆", "管理",
+    "支付",   "国家", "包装", "康复",     "关于",     "连续", "宣传", "公开", "尚未",
+    "任意",   "严重", "利用", "向本机关", "向消费者", "毕业", "陆续", "信息", "明码"};
+constexpr std::string_view kIdLabels[] = {"身份证号码",     "身份证号", "公民身份号码",
+                                          "居民身份证号码", "证件号码", "身份证"};
+constexpr std::string_view kOldIdLabels[] = {"原身份证号码", "旧身份证号（15位）", "原15位身份证号",
+                                             "一代身份证号码"};
+constexpr std::string_view kMobileLabels[] = {"联系电话", "手机",   "手机号码", "电话",
+                                              "联系方式", "手机号", "移动电话", "联系手机"};
+constexpr std::string_view kCardLabels[] = {"银行卡号", "银行账号", "卡号",
+                                            "收款账号", "退款账户", "开户账号"};
+constexpr std::string_view kEmailLabels[] = {"电子邮箱", "邮箱",  "E-mail",  "电子邮件",
+                                             "送达邮箱", "Email", "邮件地址"};
+constexpr std::string_view kAsciiMobileLabels[] = {"Tel", "TEL", "tel", "Mob", "Phone", "MP"};
+constexpr std::string_view kAsciiIdLabels[] = {"ID", "SFZ", "IDNo", "sfz"};
+constexpr std::string_view kAsciiCardLabels[] = {"Card", "NO", "Acct", "CardNo"};
+constexpr std::string_view kAsciiTrailers[] = {"abc", "QQ", "wx", "TEL", "ok", "A"};
+constexpr std::string_view kNumberLabels[] = {"订单号",   "快递单号", "案件编号", "系统流水号",
+                                              "票据号码", "受理编号", "发票号码", "检验报告编号"};
+constexpr std::string_view kAdversarialCardPrefixes[] = {
+    "622202", "621700", "622848", "621483", "622588", "621226", "622700", "623058",
+    "621799", "622260", "625912", "628288", "427010", "438088", "456351", "436742",
+    "404118", "524047", "518710", "552599", "512431", "545619"};
+constexpr std::string_view kAdversarialEmailDomains[] = {
+    "qq.com",      "163.com",     "126.com", "sina.com",      "foxmail.com", "hotmail.com",
+    "gmail.com",   "outlook.com", "139.com", "aliyun.com",    "sohu.com",    "yeah.net",
+    "vip.163.com", "vip.qq.com",  "sina.cn", "mail.zj.gov.cn"};
+constexpr std::string_view kEmailLocalWords[] = {
+    "zhang", "wang", "li",  "liu",  "chen", "yang", "huang", "zhao", "wu",   "zhou", "xu",
+    "sun",   "ma",   "zhu", "hu",   "guo",  "he",   "lin",   "luo",  "wei",  "na",   "min",
+    "jing",  "lei",  "tao", "ming", "hua",  "jun",  "yan",   "xiao", "hong", "fang", "ping"};
+constexpr std::string_view kLandlineAreaCodes[] = {"010",  "020",  "021",  "022",  "023",  "024",
+                                                   "025",  "027",  "028",  "029",  "0571", "0574",
+                                                   "0577", "0512", "0755", "0757", "0531", "0532"};
+
 constexpr std::string_view kBadSubjectCategories[] = {"公司", "企业", "3", "法人单位", "个人"};
 constexpr std::string_view kBadLicenseCategories[] = {"普通许可", "许可", "审批", "7", "年检"};
 constexpr std::string_view kBadPenaltyCategories[] = {"罚金", "记过", "拘役", "警示", "责令改正"};
@@ -941,6 +1004,27 @@ std::span<const std::string_view> MitigationBases() { return kMitigationBases; }
 std::span<const std::string_view> MobilePrefixes() { return kMobilePrefixes; }
 std::span<const std::string_view> CardPrefixes() { return kCardPrefixes; }
 std::span<const std::string_view> EmailDomains() { return kEmailDomains; }
+std::span<const std::string_view> ExtraSurnames() { return kExtraSurnames; }
+std::span<const std::string_view> ExtraCompoundSurnames() { return kExtraCompoundSurnames; }
+std::span<const std::string_view> OwnRoles() { return kOwnRoles; }
+std::span<const std::string_view> LicenseOwnRoles() { return kLicenseOwnRoles; }
+std::span<const std::string_view> OtherRoles() { return kOtherRoles; }
+std::span<const std::string_view> NameFollowers() { return kNameFollowers; }
+std::span<const std::string_view> RoleCommonWords() { return kRoleCommonWords; }
+std::span<const std::string_view> IdLabels() { return kIdLabels; }
+std::span<const std::string_view> OldIdLabels() { return kOldIdLabels; }
+std::span<const std::string_view> MobileLabels() { return kMobileLabels; }
+std::span<const std::string_view> CardLabels() { return kCardLabels; }
+std::span<const std::string_view> EmailLabels() { return kEmailLabels; }
+std::span<const std::string_view> AsciiMobileLabels() { return kAsciiMobileLabels; }
+std::span<const std::string_view> AsciiIdLabels() { return kAsciiIdLabels; }
+std::span<const std::string_view> AsciiCardLabels() { return kAsciiCardLabels; }
+std::span<const std::string_view> AsciiTrailers() { return kAsciiTrailers; }
+std::span<const std::string_view> NumberLabels() { return kNumberLabels; }
+std::span<const std::string_view> AdversarialCardPrefixes() { return kAdversarialCardPrefixes; }
+std::span<const std::string_view> AdversarialEmailDomains() { return kAdversarialEmailDomains; }
+std::span<const std::string_view> EmailLocalWords() { return kEmailLocalWords; }
+std::span<const std::string_view> LandlineAreaCodes() { return kLandlineAreaCodes; }
 std::span<const std::string_view> BadSubjectCategories() { return kBadSubjectCategories; }
 std::span<const std::string_view> BadLicenseCategories() { return kBadLicenseCategories; }
 std::span<const std::string_view> BadPenaltyCategories() { return kBadPenaltyCategories; }

@@ -148,6 +148,44 @@ std::span<const std::string_view> MobilePrefixes();  // 3 digits, 1[3-9]x
 std::span<const std::string_view> CardPrefixes();    // bank card BINs
 std::span<const std::string_view> EmailDomains();
 
+// ---- Adversarial PII forms (GeneratorOptions::pii_forms) ----
+// Every surname here, and in Surnames() and CompoundSurnames(), is in schemas/names.json, the
+// dictionary redaction reads (a test checks it).
+// Surnames beyond the hundred common ones, many of them characters that also begin ordinary words
+// (于 向 明 安 成 时…): what makes a name after a role word hard to tell from 当事人于当日.
+std::span<const std::string_view> ExtraSurnames();
+std::span<const std::string_view> ExtraCompoundSurnames();  // 轩辕 钟离 万俟 单于…
+// Role words after which clerks name the record's own person (in a penalty, in a license), and
+// other people (all in names.json "roles").
+std::span<const std::string_view> OwnRoles();
+std::span<const std::string_view> LicenseOwnRoles();
+std::span<const std::string_view> OtherRoles();
+// What follows a name: each starts with a character that ends a name (names.json
+// "not_given_name") or with punctuation, so that where the name stops is never a guess.
+std::span<const std::string_view> NameFollowers();
+// Words that begin with a surname character but are not names after a role word (names.json
+// "common_words"): 当事人明知…, 申请人申请….
+std::span<const std::string_view> RoleCommonWords();
+// Labels before identifiers in free text.
+std::span<const std::string_view> IdLabels();
+std::span<const std::string_view> OldIdLabels();  // the 15-digit number issued before 1999
+std::span<const std::string_view> MobileLabels();
+std::span<const std::string_view> CardLabels();
+std::span<const std::string_view> EmailLabels();
+// ASCII labels glued to what follows (Tel13812345678), by class.
+std::span<const std::string_view> AsciiMobileLabels();
+std::span<const std::string_view> AsciiIdLabels();
+std::span<const std::string_view> AsciiCardLabels();
+// ASCII letters glued after an identifier (13812345678abc).
+std::span<const std::string_view> AsciiTrailers();
+// Labels before numbers that are not personal data: order, receipt and report numbers.
+std::span<const std::string_view> NumberLabels();
+// Card BINs of UnionPay (62…), Visa (4…) and Mastercard (5…) cards issued in China.
+std::span<const std::string_view> AdversarialCardPrefixes();
+std::span<const std::string_view> AdversarialEmailDomains();
+std::span<const std::string_view> EmailLocalWords();    // pinyin syllables: zhang wei li na…
+std::span<const std::string_view> LandlineAreaCodes();  // 010 0571 0755…
+
 // Values that fail validation, for invalid records.
 std::span<const std::string_view> BadSubjectCategories();  // 公司, 企业…
 std::span<const std::string_view> BadLicenseCategories();

@@ -327,6 +327,16 @@ struct FieldIds {
   }
 };
 
+// A token planted in one field of a Content: its bytes then its canonical form, in
+// Content::planted_text.
+struct PlantedRef {
+  PlantedKind kind = PlantedKind::kNegative;
+  uint8_t field = 0;
+  uint32_t begin = 0;
+  uint32_t bytes_size = 0;
+  uint32_t canonical_size = 0;
+};
+
 // One record's values. Pool entries keep what updates need to stay consistent with the first
 // version (amounts, categories, the texts the clauses name).
 struct Content {
@@ -349,7 +359,12 @@ struct Content {
   bool ascii_only = false;  // every non-ASCII character \u-escaped
   bool spaced = false;      // ", " and ": " between tokens
   bool money_as_number = false;
-  std::string sink;  // writes to a field this kind's schema lacks
+  uint8_t category = 0;  // Category of the subject
+  std::string sink;      // writes to a field this kind's schema lacks
+  // What was planted in the free text, kept with the pool entry so that a duplicate or an update
+  // says it again. A field written anew (Set, Drop) forgets its tokens.
+  std::vector<PlantedRef> planted;
+  std::string planted_text;
 
   std::string& Set(int field, ValueType type = ValueType::kString) {
     if (field < 0) {
@@ -359,10 +374,55 @@ struct Content {
     present.set(static_cast<size_t>(field));
     types[field] = type;
     values[field].clear();
+    DropPlanted(field);
     return values[field];
   }
   void Drop(int field) {
-    if (field >= 0) present.reset(static_cast<size_t>(field));
+    if (field < 0) return;
+    present.reset(static_cast<size_t>(field));
+    DropPlanted(field);
+  }
+  void AddPlanted(int field, PlantedKind planted_kind, std::string_view bytes,
+                  std::string_view canonical) {
+    if (field < 0 || bytes.empty()) return;
+    planted.push_back(PlantedRef{
+        planted_kind, static_cast<uint8_t>(field), static_cast<uint32_t>(planted_text.size()),
+        static_cast<uint32_t>(bytes.size()), static_cast<uint32_t>(canonical.size())});
+    planted_text += bytes;
+    planted_text += canonical;
+  }
+  std::string_view PlantedBytes(const PlantedRef& ref) const {
+    return std::string_view(planted_text).substr(ref.begin, ref.bytes_size);
+  }
+  std::string_view PlantedCanonical(const PlantedRef& ref) const {
+    return std::string_view(planted_text).substr(ref.begin + ref.bytes_size, ref.canonical_size);
+  }
+  // Keeps the tokens `keep` accepts; their text is moved down in place (refs are in text order).
+  template <typename Keep>
+  void KeepPlanted(Keep keep) {
+    size_t kept = 0;
+    size_t text_end = 0;
+    for (size_t i = 0; i < planted.size(); ++i) {
+      PlantedRef ref = planted[i];
+      if (!keep(ref)) continue;
+      const size_t size = ref.bytes_size + ref.canonical_size;
+      if (ref.begin != text_end) {
+        std::memmove(planted_text.data() + text_end, planted_text.data() + ref.begin, size);
+      }
+      ref.begin = static_cast<uint32_t>(text_end);
+      text_end += size;
+      planted[kept++] = ref;
+    }
+    planted.resize(kept);
+    planted_text.resize(text_end);
+  }
+  void DropPlanted(int field) {
+    for (const PlantedRef& ref : planted) {
+      if (ref.field == field) {
+        KeepPlanted([field](const PlantedRef& r) { return r.field != field; });
+        return;
+      }
+    }
   }
   bool Has(int field) const { return field >= 0 && present.test(static_cast<size_t>(field)); }
   void Reset(RecordKind new_kind) {
@@ -376,6 +436,9 @@ struct Content {
     content_base_bytes = 0;
     categories = 0;
     days = 0;
+    category = 0;
+    planted.clear();
+    planted_text.clear();
   }
 };
 
@@ -451,6 +514,7 @@ struct TextContext {
   int valid_years = 0;
   int money_style = 0;
   bool natural_person = false;
+  uint8_t category = 0;       // Category of the subject
   bool subject_told = false;  // $R has named the subject once
   bool ascii_quotes = false;  // the item in ASCII quotes, which JSON must escape
 };
@@ -483,6 +547,28 @@ std::string_view IntentName(Intent intent) {
     case Intent::kInvalid: return "invalid";
   }
   return "new";
+}
+
+std::string_view PiiFormsName(PiiForms forms) {
+  return forms == PiiForms::kAdversarial ? "adversarial" : "realistic";
+}
+
+std::optional<PiiForms> PiiFormsFromName(std::string_view name) {
+  if (name == "realistic") return PiiForms::kRealistic;
+  if (name == "adversarial") return PiiForms::kAdversarial;
+  return std::nullopt;
+}
+
+std::string_view PlantedKindName(PlantedKind kind) {
+  switch (kind) {
+    case PlantedKind::kIdNumber: return "id_number";
+    case PlantedKind::kMobile: return "mobile";
+    case PlantedKind::kBankCard: return "bank_card";
+    case PlantedKind::kEmail: return "email";
+    case PlantedKind::kName: return "name";
+    case PlantedKind::kNegative: return "negative";
+  }
+  return "negative";
 }
 
 namespace {
@@ -543,6 +629,11 @@ Status CheckGeneratorOptions(const GeneratorOptions& options) {
     return Fail(ErrorCode::kInvalidConfig,
                 fmt::format("generate: today is {}, expected a day number >= 0", options.today));
   }
+  if (options.pii_forms != PiiForms::kRealistic && options.pii_forms != PiiForms::kAdversarial) {
+    return Fail(ErrorCode::kInvalidConfig,
+                fmt::format("generate: pii_forms is {}, expected realistic or adversarial",
+                            static_cast<int>(options.pii_forms)));
+  }
   return Ok();
 }
 
@@ -593,7 +684,7 @@ class Generator::Impl {
   void ClampLengths(Content& c);
   void Update(Content& c);
   void Withdraw(Content& c);
-  void Publish(Content& c);
+  size_t Publish(Content& c);  // the pool slot it went to
 
   // Breaking records on purpose.
   void BreakContent(Content& c, RejectReason reason, Style& style);
@@ -625,6 +716,52 @@ class Generator::Impl {
   void AppendLicenseNo(std::string& out, std::string_view pattern, int year);
   void Expand(std::string& out, std::string_view pattern);
   void AppendLongText(std::string& out, size_t min_chars);
+
+  // What was planted (PlantedToken). Expand and the helpers it calls append to a field's value
+  // (or to the $P block, whose tokens go with it wherever it is copied); Plant finds the field
+  // from the buffer, so no call site has to say which field it writes.
+  void Plant(const std::string& out, PlantedKind kind, std::string_view bytes,
+             std::string_view canonical);
+  void PlantAppended(const std::string& out, size_t from, PlantedKind kind,
+                     std::string_view canonical);
+  void PlantName(const std::string& out, size_t from);
+  void AppendPersonal(std::string& out);
+  void ReconcilePlanted(Content& c);
+  void PublishPlanted(const Content& c, GeneratedRecord& record, const FieldMask& on_line);
+
+  // Adversarial PII forms (PiiForms::kAdversarial), drawn from adv_rng_ only.
+  enum class AdvItem : uint8_t {
+    kId18,
+    kId15,
+    kMobile,
+    kCard,
+    kEmail,
+    kOwnName,
+    kOtherName,
+    kPair,
+    kNegative
+  };
+  void AddAdversarialText(Content& c);
+  bool InsertAdversarial(Content& c, int field, AdvItem item, size_t& budget);
+  void AppendAdvItem(std::string& out, AdvItem item);
+  void AppendAdvIdentifier(std::string& out, AdvItem item, bool own);
+  void AppendAdvPair(std::string& out);
+  void AppendAdvNegative(std::string& out);
+  void AppendAdvOwnName(std::string& out, bool with_role);
+  void AppendAdvOtherName(std::string& out);
+  void AdvName(std::string& canonical);
+  void AdvIdNumber(std::string& out, bool adult_other);
+  void AdvOldIdNumber(std::string& out, bool own);
+  void AdvMobile(std::string& out);
+  void AdvCard(std::string& out);
+  void AdvEmail(std::string& local, std::string& domain, bool letter_first);
+  // Writes one rendering of a number (ID, mobile, card) and records it as pending.
+  void AppendAdvNumber(std::string& out, PlantedKind kind, std::string_view canonical,
+                       int number_class, bool ascii_only, bool allow_prefix,
+                       double ungrouped_share);
+  void AppendAdvEmail(std::string& out, bool letter_first);
+  void AdvPending(const std::string& out, size_t from, PlantedKind kind,
+                  std::string_view canonical);
 
   // Rendering.
   Style PickStyle(const Content& c);
@@ -676,6 +813,20 @@ class Generator::Impl {
   uint64_t withheld_count_ = 0;
   size_t reason_cycle_ = 0;
   std::vector<RejectReason> cycled_reasons_;
+
+  Content* building_ = nullptr;  // the record whose fields Plant() maps buffers to
+  Content personal_planted_;     // the $P block's tokens (under field 0)
+  std::vector<PlantedToken> planted_views_;
+  bool adversarial_ = false;
+  Rng adv_rng_;
+  Content adv_pending_;  // an adversarial item's tokens until it is inserted (under field 0)
+  std::string adv_item_;
+  std::string adv_token_;
+  std::string adv_canonical_;
+  std::string adv_extra_;
+  std::string adv_mobile_;    // a 个体工商户 operator's mobile
+  bool adv_license_ = false;  // the record being built is a license
+  std::vector<uint32_t> adv_cuts_;
 };
 
 Generator::Impl::Impl(const SchemaSet& schemas, GeneratorOptions options)
@@ -685,7 +836,10 @@ Generator::Impl::Impl(const SchemaSet& schemas, GeneratorOptions options)
       today_(options_.today != 0 ? options_.today : TodayInShanghai()),
       gb18030_(IsGb18030(options_.encoding)),
       license_fields_(FieldIds::From(schemas.For(RecordKind::kLicense))),
-      penalty_fields_(FieldIds::From(schemas.For(RecordKind::kPenalty))) {
+      penalty_fields_(FieldIds::From(schemas.For(RecordKind::kPenalty))),
+      adversarial_(options_.pii_forms == PiiForms::kAdversarial),
+      // A stream of its own: the adversarial forms change no draw of the records themselves.
+      adv_rng_(options_.seed ^ 0x5049492d666f726dULL) {
   if (Status status = CheckGeneratorOptions(options_); !status) {
     std::fprintf(stderr, "gongshi::Generator: %s\n", status.error().ToString().c_str());
     std::abort();
@@ -755,7 +909,11 @@ Generator::Impl::Impl(const SchemaSet& schemas, GeneratorOptions options)
   }
 
   for (RejectReason reason : AllRejectReasons()) {
-    if (reason != RejectReason::kRecordTooLarge) cycled_reasons_.push_back(reason);
+    // kafka_tombstone (a null-valued Kafka message) can only come from the Kafka source, never
+    // from a line: skipped by its code so that this compiles before and after the reason exists.
+    if (reason != RejectReason::kRecordTooLarge && RejectReasonCode(reason) != "kafka_tombstone") {
+      cycled_reasons_.push_back(reason);
+    }
   }
 }
 
@@ -890,7 +1048,9 @@ void Generator::Impl::AppendPersonName(std::string& out) {
 void Generator::Impl::AppendOtherPerson(std::string& out) {
   const double r = rng_.Unit();
   if (r < 0.25) {
+    const size_t at = out.size();
     AppendPersonName(out);  // named in full: what redaction has to catch without a pattern
+    PlantName(out, at);
     return;
   }
   out += rng_.Chance(0.04) ? rng_.Pick(corpus::CompoundSurnames()) : rng_.Pick(corpus::Surnames());
@@ -1040,6 +1200,7 @@ void Generator::Impl::MakeEmail(std::string& out) {
 
 // ID numbers in free text as they leak in practice: plain, full-width, or split by spaces.
 void Generator::Impl::AppendIdForText(std::string& out, std::string_view id) {
+  const size_t at = out.size();
   const double r = rng_.Unit();
   if (r < 0.7 || id.size() != 18) {
     out += id;
@@ -1052,9 +1213,12 @@ void Generator::Impl::AppendIdForText(std::string& out, std::string_view id) {
     out.push_back(' ');
     out += id.substr(14);
   }
+  // Passport and permit numbers are printed too, but only a 身份证 number is an ID number here.
+  if (id.size() == 18) PlantAppended(out, at, PlantedKind::kIdNumber, id);
 }
 
 void Generator::Impl::AppendMobileForText(std::string& out, std::string_view mobile) {
+  const size_t at = out.size();
   const double r = rng_.Unit();
   if (r < 0.6) {
     out += mobile;
@@ -1068,11 +1232,13 @@ void Generator::Impl::AppendMobileForText(std::string& out, std::string_view mob
   } else {
     AppendFullWidth(out, mobile);
   }
+  PlantAppended(out, at, PlantedKind::kMobile, mobile);
 }
 
 void Generator::Impl::MakePersonalBlock(const CivilDate& birth, bool id_card) {
   std::string& p = text_.personal;
   p.clear();
+  personal_planted_.Reset(RecordKind::kPenalty);
   const std::string_view id_label = id_card ? "身份证号码" : "证件号码";
   switch (rng_.Below(id_card ? 4 : 2)) {
     case 0:
@@ -1206,15 +1372,35 @@ void Generator::Impl::Expand(std::string& out, std::string_view pattern) {
         if (!text_.subject_told) {
           text_.subject_told = true;
           if (text_.natural_person) {
+            const size_t at = out.size();
             out += text_.subject_name;
-            out += text_.personal;
+            PlantName(out, at);
+            AppendPersonal(out);
           } else if (rng_.Chance(0.5)) {
             out += text_.subject_name;
           }
         }
         break;
-      case 'S': out += text_.subject_name; break;
-      case 'E': out += text_.legal_rep.empty() ? text_.subject_name : text_.legal_rep; break;
+      case 'S': {
+        const size_t at = out.size();
+        out += text_.subject_name;
+        // A 个体工商户 registered under the operator's own name names a natural person too.
+        if (text_.category == kNaturalPerson ||
+            (text_.category == kIndividualBusiness && text_.subject_name == text_.legal_rep)) {
+          PlantName(out, at);
+        }
+        break;
+      }
+      case 'E': {
+        const size_t at = out.size();
+        const bool rep = !text_.legal_rep.empty();
+        out += rep ? text_.legal_rep : text_.subject_name;
+        // An organisation's 法定代表人 is published; a 个体工商户's operator is a natural person.
+        if (text_.category == kNaturalPerson || (rep && text_.category == kIndividualBusiness)) {
+          PlantName(out, at);
+        }
+        break;
+      }
       case 'M': AppendOtherPerson(out); break;
       case 'A': out += text_.address; break;
       case 'C': out += text_.city->name; break;
@@ -1250,15 +1436,21 @@ void Generator::Impl::Expand(std::string& out, std::string_view pattern) {
         break;
       case 'F': AppendYuan(out, text_.fine_cents); break;
       case 'L': out += text_.licence.empty() ? std::string_view("许可证") : text_.licence; break;
-      case 'P': out += text_.personal; break;
+      case 'P': AppendPersonal(out); break;
       case 'X': out += text_.license_no; break;
       case 'U': out += text_.uscc; break;
       case 'Y': AppendUint(out, static_cast<uint64_t>(text_.valid_years)); break;
       // Contact-line slots (corpus::PersonalRemarks).
       case 'm': AppendMobileForText(out, text_.mobile); break;
-      case 'e': out += text_.email; break;
+      case 'e':
+        out += text_.email;
+        Plant(out, PlantedKind::kEmail, text_.email, text_.email);
+        break;
       case 'i': AppendIdForText(out, text_.id); break;
-      case 'b': out += text_.card; break;
+      case 'b':
+        out += text_.card;
+        Plant(out, PlantedKind::kBankCard, text_.card, text_.card);
+        break;
       case 'k': out += std::string_view(text_.card).substr(text_.card.size() - 4); break;
       default:
         out.push_back('$');
@@ -1273,6 +1465,957 @@ void Generator::Impl::AppendLongText(std::string& out, size_t min_chars) {
   while (CharCount(out) <= min_chars) {
     Expand(out, rng_.Pick(corpus::EvidenceSentences()));
     Expand(out, rng_.Pick(corpus::NoticeSentences()));
+  }
+}
+
+// ---- Adversarial PII forms ----
+//
+// Every form below was seen in agencies' texts or is one keystroke away from one; a redactor that
+// finds them all finds what clerks type. Everything here draws from adv_rng_, never from rng_.
+
+namespace {
+
+// Separator classes between digit groups.
+enum SeparatorClass : uint8_t {
+  kSepSpace,
+  kSepIdeographicSpace,
+  kSepNbsp,
+  kSepHyphen,
+  kSepDot,
+  kSepSlash,
+  kSepUnderscore,
+  kSeparatorClassCount,
+};
+constexpr std::string_view kSpaceSeparators[] = {" "};
+constexpr std::string_view kIdeographicSpaceSeparators[] = {"\u3000"};
+constexpr std::string_view kNbspSeparators[] = {"\u00a0"};
+// Hyphen-minus, full-width hyphen-minus, hyphen, non-breaking hyphen, figure dash, en dash, em
+// dash, horizontal bar, minus sign: what word processors and input methods make of a typed '-'.
+constexpr std::string_view kHyphenSeparators[] = {"-",      "\uff0d", "\u2010", "\u2011", "\u2012",
+                                                  "\u2013", "\u2014", "\u2015", "\u2212"};
+// Full stop, full-width full stop, middle dot, katakana middle dot.
+constexpr std::string_view kDotSeparators[] = {".", "\uff0e", "\u00b7", "\u30fb"};
+constexpr std::string_view kSlashSeparators[] = {"/", "\uff0f"};
+constexpr std::string_view kUnderscoreSeparators[] = {"_", "\uff3f"};
+constexpr std::span<const std::string_view> kSeparatorChars[] = {
+    kSpaceSeparators,     kIdeographicSpaceSeparators,
+    kNbspSeparators,      kHyphenSeparators,
+    kDotSeparators,       kSlashSeparators,
+    kUnderscoreSeparators};
+static_assert(std::size(kSeparatorChars) == kSeparatorClassCount);
+
+bool IsSeparatorCodePoint(uint32_t cp) {
+  switch (cp) {
+    case ' ':
+    case 0x3000:
+    case 0xA0:
+    case '-':
+    case 0xFF0D:
+    case 0x2010:
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015:
+    case 0x2212:
+    case '.':
+    case 0xFF0E:
+    case 0xB7:
+    case 0x30FB:
+    case '/':
+    case 0xFF0F:
+    case '_':
+    case 0xFF3F: return true;
+    default: return false;
+  }
+}
+
+// The code point at `i` of valid UTF-8, and its length.
+uint32_t DecodeAt(std::string_view text, size_t i, size_t& length) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  if (i + length > text.size()) length = 1;
+  uint32_t cp = length == 1 ? c : c & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F);
+  for (size_t k = 1; k < length; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+  return cp;
+}
+
+bool DigitRunIsPii(std::string_view run) {
+  const bool all_digits =
+      std::all_of(run.begin(), run.end(), [](char c) { return c >= '0' && c <= '9'; });
+  auto mobile = [](std::string_view d) {
+    return d.size() == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9';
+  };
+  switch (run.size()) {
+    case 11: return mobile(run);
+    case 13: return run.starts_with("86") && mobile(run.substr(2));
+    case 15:
+      return all_digits &&
+             (IdBirthDay(run).has_value() || (run.starts_with("0086") && mobile(run.substr(4))));
+    case 16:
+    case 19: return all_digits && LuhnValid(run);
+    case 18: return IdChecksumValid(run) && IdBirthDay(run).has_value();
+    default: return false;
+  }
+}
+
+// Whether any digit run of `text`, read as leniently as a redactor may (full-width digits as
+// ASCII, every separator character between digits dropped), is an ID number, mobile or card: a
+// negative control must not be one.
+bool LooksLikePii(std::string_view text) {
+  char run[64];
+  size_t n = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t length = 1;
+    const uint32_t cp = DecodeAt(text, i, length);
+    i += length;
+    if ((cp >= '0' && cp <= '9') || (cp >= 0xFF10 && cp <= 0xFF19)) {
+      if (n < sizeof run) run[n++] = static_cast<char>(cp >= 0xFF10 ? '0' + (cp - 0xFF10) : cp);
+      continue;
+    }
+    if (n == 17 && (cp == 'X' || cp == 'x' || cp == 0xFF38)) {
+      run[n++] = 'X';
+      continue;
+    }
+    if (n > 0 && IsSeparatorCodePoint(cp)) continue;
+    if (n > 0 && DigitRunIsPii(std::string_view(run, n))) return true;
+    n = 0;
+  }
+  return n > 0 && DigitRunIsPii(std::string_view(run, n));
+}
+
+// One separator between two digit groups: its character and ASCII spaces around it (" - "), never
+// more than 3 characters in a row.
+struct SeparatorForm {
+  uint8_t cls = kSepSpace;
+  uint8_t index = 0;
+  uint8_t spacing = 0;  // 0 none, 1 both sides, 2 before, 3 after, 4 the space doubled
+};
+
+SeparatorForm PickSeparator(Rng& rng) {
+  SeparatorForm s;
+  s.cls = static_cast<uint8_t>(rng.Below(kSeparatorClassCount));
+  s.index = static_cast<uint8_t>(rng.Below(kSeparatorChars[s.cls].size()));
+  if (s.cls == kSepSpace) {
+    s.spacing = rng.Chance(0.15) ? 4 : 0;
+  } else if (s.cls > kSepNbsp) {
+    const double r = rng.Unit();
+    s.spacing = r < 0.6 ? 0 : r < 0.85 ? 1 : r < 0.925 ? 2 : 3;
+  }
+  return s;
+}
+
+void AppendSeparator(std::string& out, const SeparatorForm& s) {
+  const std::string_view core = kSeparatorChars[s.cls][s.index];
+  if (s.spacing == 1 || s.spacing == 2) out.push_back(' ');
+  out += core;
+  if (s.spacing == 4) out += core;
+  if (s.spacing == 1 || s.spacing == 3) out.push_back(' ');
+}
+
+// Digit groupings clerks use, by number class.
+enum NumberClass : uint8_t { kClassId18, kClassId15, kClassMobile, kClassCard16, kClassCard19 };
+struct Grouping {
+  std::array<uint8_t, 5> sizes;
+  uint8_t count;
+};
+constexpr Grouping kId18Groupings[] = {
+    {{6, 8, 4}, 3}, {{6, 4, 4, 4}, 4}, {{3, 3, 4, 4, 4}, 5}, {{2, 4, 4, 4, 4}, 5}};
+constexpr Grouping kId15Groupings[] = {{{6, 6, 3}, 3}};
+constexpr Grouping kMobileGroupings[] = {
+    {{3, 4, 4}, 3}, {{3, 8}, 2}, {{4, 4, 3}, 3}, {{3, 3, 5}, 3}};
+constexpr Grouping kCard16Groupings[] = {{{4, 4, 4, 4}, 4}, {{6, 10}, 2}};
+constexpr Grouping kCard19Groupings[] = {{{4, 4, 4, 4, 3}, 5}, {{6, 13}, 2}};
+
+struct Groups {
+  std::array<uint8_t, 24> sizes{};
+  size_t count = 0;
+};
+
+// Ungrouped (`ungrouped_share`), one of the class's groupings, or random groups.
+void PickGroups(Rng& rng, NumberClass cls, size_t length, double ungrouped_share, Groups& g) {
+  g.count = 0;
+  const double r = rng.Unit();
+  if (r < ungrouped_share) {
+    g.sizes[g.count++] = static_cast<uint8_t>(length);
+    return;
+  }
+  if (r < ungrouped_share + (1 - ungrouped_share) * 0.72) {
+    std::span<const Grouping> families;
+    switch (cls) {
+      case kClassId18: families = kId18Groupings; break;
+      case kClassId15: families = kId15Groupings; break;
+      case kClassMobile: families = kMobileGroupings; break;
+      case kClassCard16: families = kCard16Groupings; break;
+      case kClassCard19: families = kCard19Groupings; break;
+    }
+    const Grouping& family = rng.Pick(families);
+    for (size_t i = 0; i < family.count; ++i) g.sizes[g.count++] = family.sizes[i];
+    return;
+  }
+  size_t left = length;
+  while (left > 0 && g.count < g.sizes.size()) {
+    size_t size = rng.Chance(0.1) ? 1 : static_cast<size_t>(rng.Range(2, 6));
+    size = std::min(size, left);
+    g.sizes[g.count++] = static_cast<uint8_t>(size);
+    left -= size;
+  }
+  if (g.count == 1) {
+    g.sizes[0] = static_cast<uint8_t>(length / 2);
+    g.sizes[1] = static_cast<uint8_t>(length - length / 2);
+    g.count = 2;
+  }
+}
+
+enum DigitWidth : uint8_t { kWidthAscii, kWidthFull, kWidthMixed };
+
+void AppendDigitOfWidth(std::string& out, char digit, bool full) {
+  if (full) {
+    AppendCodePoint(out, 0xFF10 + static_cast<uint32_t>(digit - '0'));
+  } else {
+    out.push_back(digit);
+  }
+}
+
+// The company names a clerk writes right after 申请人/当事人 (a negative control for names).
+constexpr std::string_view kCompanyRoles[] = {"申请人", "当事人", "被处罚人", "被申请人"};
+constexpr std::string_view kPlaceRoles[] = {"经营者", "当事人", "申请人", "违法行为人"};
+constexpr std::string_view kNameSeparators[] = {" ", "\u3000", "\u00b7"};
+constexpr std::string_view kColonJoiners[] = {"：", ":", "：", "为", " ", "是", "："};
+constexpr std::string_view kTrailers[] = {"。", "；", "，", "。"};
+constexpr std::string_view kLandlineLabels[] = {"办公电话", "固定电话", "座机", "单位电话"};
+constexpr std::string_view kDateLeads[] = {"于", "自", "截至", "日期：", "并于"};
+constexpr std::string_view kDateTails[] = {"起施行。", "前整改完毕。", "作出决定。", "到期。"};
+constexpr std::string_view kPairLabels[] = {"联系方式：", "联系方式", "联系信息："};
+constexpr std::string_view kEmailJoiners[] = {"：", ":", "为", "： "};
+
+}  // namespace
+
+void Generator::Impl::AdvPending(const std::string& out, size_t from, PlantedKind kind,
+                                 std::string_view canonical) {
+  adv_pending_.AddPlanted(0, kind, std::string_view(out).substr(from), canonical);
+}
+
+void Generator::Impl::AdvName(std::string& canonical) {
+  canonical.clear();
+  Rng& rng = adv_rng_;
+  if (rng.Chance(0.15)) {
+    canonical +=
+        rng.Pick(rng.Chance(0.5) ? corpus::CompoundSurnames() : corpus::ExtraCompoundSurnames());
+  } else {
+    canonical += rng.Pick(rng.Chance(0.5) ? corpus::Surnames() : corpus::ExtraSurnames());
+  }
+  canonical += rng.Pick(corpus::GivenNameChars());
+  if (rng.Chance(0.7)) canonical += rng.Pick(corpus::GivenNameChars());
+}
+
+void Generator::Impl::AdvIdNumber(std::string& out, bool own) {
+  out.clear();
+  if (own && text_.natural_person && text_.id.size() == 18) {
+    out = text_.id;
+    return;
+  }
+  Rng& rng = adv_rng_;
+  const std::string_view area = rng.Pick(rng.Pick(corpus::Cities()).districts).code;
+  const CivilDate decided = CivilFromDays(text_.decision_day);
+  const int year = decided.year - static_cast<int>(rng.Range(19, 70));
+  const int month = static_cast<int>(rng.Range(1, 12));
+  const int32_t birth =
+      DaysFromCivil(year, month, static_cast<int>(rng.Range(1, DaysInMonth(year, month))));
+  // One in four with the check character X (GB 11643 gives it to one in eleven), so that every
+  // way of writing it comes up often.
+  const bool want_x = rng.Chance(0.25);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    out.assign(area);
+    char date[10];
+    FormatDateTo(birth, date);
+    out.append(date, 4);
+    out.append(date + 5, 2);
+    out.append(date + 8, 2);
+    AppendPadded(out, static_cast<uint64_t>(rng.Range(1, 999)), 3);
+    const char check = IdCheckChar(out);
+    out.push_back(check);
+    if (!want_x || check == 'X') return;
+  }
+}
+
+// The 15-digit number issued before 1999: area, YYMMDD, sequence (no check character).
+void Generator::Impl::AdvOldIdNumber(std::string& out, bool own) {
+  out.clear();
+  if (own && text_.natural_person && text_.id.size() == 18 && text_.id.compare(6, 2, "19") == 0 &&
+      text_.id[8] <= '8' && !(text_.id[8] == '8' && text_.id[9] > '3')) {
+    // Born by 1983: had an ID card before 1999; the 18-digit number is this one upgraded.
+    out.append(text_.id, 0, 6);
+    out.append(text_.id, 8, 9);
+    return;
+  }
+  Rng& rng = adv_rng_;
+  out += rng.Pick(rng.Pick(corpus::Cities()).districts).code;
+  const int year = static_cast<int>(rng.Range(1935, 1983));
+  const int month = static_cast<int>(rng.Range(1, 12));
+  AppendPadded(out, static_cast<uint64_t>(year % 100), 2);
+  AppendPadded(out, static_cast<uint64_t>(month), 2);
+  AppendPadded(out, static_cast<uint64_t>(rng.Range(1, DaysInMonth(year, month))), 2);
+  AppendPadded(out, static_cast<uint64_t>(rng.Range(1, 999)), 3);
+}
+
+void Generator::Impl::AdvMobile(std::string& out) {
+  out.assign(adv_rng_.Pick(corpus::MobilePrefixes()));
+  AppendDigits(out, adv_rng_, 8);
+}
+
+void Generator::Impl::AdvCard(std::string& out) {
+  out.assign(adv_rng_.Pick(corpus::AdversarialCardPrefixes()));
+  // UnionPay debit cards are mostly 19 digits; Visa and Mastercard 16.
+  const int length = out[0] == '6' && adv_rng_.Chance(0.6) ? 19 : 16;
+  AppendDigits(out, adv_rng_, length - 1 - static_cast<int>(out.size()));
+  out.push_back('0');
+  for (char d = '0'; d <= '9'; ++d) {
+    out.back() = d;
+    if (LuhnValid(out)) break;
+  }
+}
+
+void Generator::Impl::AdvEmail(std::string& local, std::string& domain, bool letter_first) {
+  Rng& rng = adv_rng_;
+  local.clear();
+  if (!letter_first && rng.Chance(0.3)) {
+    // A QQ number: 5 to 10 digits, never 11 (that would be a mobile in the local part).
+    local.push_back(static_cast<char>('1' + rng.Below(9)));
+    AppendDigits(local, rng, static_cast<int>(rng.Range(4, 9)));
+  } else {
+    local += rng.Pick(corpus::EmailLocalWords());
+    const double r = rng.Unit();
+    if (r < 0.2) {
+      local.push_back('.');
+    } else if (r < 0.4) {
+      local.push_back('_');
+    }
+    local += rng.Pick(corpus::EmailLocalWords());
+    if (rng.Chance(0.3)) local += rng.Pick(corpus::EmailLocalWords());
+    if (rng.Chance(0.5)) {
+      AppendUint(local,
+                 static_cast<uint64_t>(rng.Chance(0.5) ? rng.Range(1, 99) : rng.Range(1965, 2005)));
+    }
+  }
+  domain.assign(rng.Pick(corpus::AdversarialEmailDomains()));
+}
+
+void Generator::Impl::AppendAdvEmail(std::string& out, bool letter_first) {
+  Rng& rng = adv_rng_;
+  AdvEmail(adv_canonical_, adv_extra_, letter_first);
+  const size_t at = out.size();
+  // Full-width letters now and then (pasted from a form filled in with a Chinese input method).
+  const bool full_letters = rng.Chance(0.12);
+  for (char ch : adv_canonical_) {
+    if (full_letters && std::isalpha(static_cast<unsigned char>(ch)) && rng.Chance(0.8)) {
+      AppendCodePoint(out, 0xFF01 + static_cast<uint32_t>(ch - '!'));
+    } else {
+      out.push_back(ch);
+    }
+  }
+  static constexpr std::string_view kAtForms[] = {"@",    "@",    "@",      "@",      "＠", "＠",
+                                                  "(at)", "[at]", "（at）", "【at】", "#"};
+  const std::string_view at_form = rng.Pick(std::span<const std::string_view>(kAtForms));
+  const double spaced = rng.Unit();
+  if (spaced < 0.15 || (spaced >= 0.95 && spaced < 0.975)) out.push_back(' ');
+  out += at_form;
+  if (spaced < 0.15 || spaced >= 0.975) out.push_back(' ');
+  const bool full_dots = rng.Chance(0.3);
+  for (char ch : adv_extra_) {
+    if (ch == '.' && full_dots) {
+      out += "．";
+    } else {
+      out.push_back(ch);
+    }
+  }
+  adv_canonical_.push_back('@');
+  adv_canonical_ += adv_extra_;
+  AdvPending(out, at, PlantedKind::kEmail, adv_canonical_);
+}
+
+void Generator::Impl::AppendAdvNumber(std::string& out, PlantedKind kind,
+                                      std::string_view canonical, int number_class, bool ascii_only,
+                                      bool allow_prefix, double ungrouped_share) {
+  Rng& rng = adv_rng_;
+  const size_t at = out.size();
+  const double w = rng.Unit();
+  const DigitWidth width = ascii_only ? kWidthAscii
+                           : w < 0.55 ? kWidthAscii
+                           : w < 0.8  ? kWidthFull
+                                      : kWidthMixed;
+  Groups groups;
+  PickGroups(rng, static_cast<NumberClass>(number_class), canonical.size(), ungrouped_share,
+             groups);
+  const SeparatorForm separator = PickSeparator(rng);
+  const bool mixed_separators = rng.Chance(0.1);
+  static constexpr std::string_view kXForms[] = {"X", "x", "Ｘ"};
+  const std::string_view x_form = rng.Pick(std::span<const std::string_view>(kXForms));
+
+  if (allow_prefix && rng.Chance(0.4)) {
+    // +86 0086 86 ＋86, the digits as wide as the number's.
+    static constexpr std::string_view kPrefixes[] = {"+86", "+86", "0086", "86", "＋86"};
+    const std::string_view prefix = rng.Pick(std::span<const std::string_view>(kPrefixes));
+    for (char ch : prefix) {
+      if (ch >= '0' && ch <= '9') {
+        AppendDigitOfWidth(out, ch, width == kWidthFull);
+      } else {
+        out.push_back(ch);
+      }
+    }
+    if (rng.Chance(0.5)) AppendSeparator(out, groups.count > 1 ? separator : PickSeparator(rng));
+  }
+
+  // Mixed widths: each digit either way, at least one of each.
+  const size_t n = canonical.size();
+  const size_t force_ascii = rng.Below(n);
+  const size_t force_full = (force_ascii + 1 + rng.Below(n - 1)) % n;
+  size_t group = 0, in_group = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (in_group == groups.sizes[group] && group + 1 < groups.count) {
+      AppendSeparator(out, mixed_separators ? PickSeparator(rng) : separator);
+      ++group;
+      in_group = 0;
+    }
+    ++in_group;
+    bool full = width == kWidthFull;
+    if (width == kWidthMixed) full = i == force_full || (i != force_ascii && rng.Chance(0.5));
+    const char ch = canonical[i];
+    if (ch == 'X') {
+      out += x_form;
+    } else {
+      AppendDigitOfWidth(out, ch, full);
+    }
+  }
+  AdvPending(out, at, kind, canonical);
+}
+
+void Generator::Impl::AppendAdvOwnName(std::string& out, bool with_role) {
+  Rng& rng = adv_rng_;
+  const std::string& name = text_.natural_person ? text_.subject_name : text_.legal_rep;
+  if (with_role) {
+    if (!text_.natural_person && rng.Chance(0.7)) {
+      out += "经营者";  // a 个体工商户's operator
+    } else {
+      out += rng.Pick(adv_license_ ? corpus::LicenseOwnRoles() : corpus::OwnRoles());
+    }
+  } else {
+    out += rng.Chance(0.5) ? "经查，" : "";
+  }
+  const size_t at = out.size();
+  const double r = rng.Unit();
+  if (r < 0.25) {
+    // 张 伟, 张　伟, 张·伟: padded to line up with three-character names, or a 中间点.
+    const std::string_view separator = rng.Pick(std::span<const std::string_view>(kNameSeparators));
+    for (size_t i = 0; i < name.size();) {
+      const std::string_view ch = FirstChar(std::string_view(name).substr(i));
+      if (i > 0) out += separator;
+      out += ch;
+      i += ch.size();
+    }
+  } else {
+    out += name;
+  }
+  AdvPending(out, at, PlantedKind::kName, name);
+  if (r >= 0.75) out += rng.Chance(0.5) ? "某" : "某某";  // half-anonymised: 张伟某
+  const std::string_view follower = rng.Pick(corpus::NameFollowers());
+  out += follower;
+  if (follower == "，") {
+    out += "经核实无误。";
+  } else if (follower == "、") {
+    AppendAdvOtherName(out);
+  } else {
+    out += "。";
+  }
+}
+
+// Another person, named in full after a role word.
+void Generator::Impl::AppendAdvOtherName(std::string& out) {
+  Rng& rng = adv_rng_;
+  if (out.empty() || !out.ends_with("、")) out += rng.Pick(corpus::OtherRoles());
+  AdvName(adv_canonical_);
+  const size_t at = out.size();
+  if (rng.Chance(0.12)) {
+    const std::string_view separator = rng.Pick(std::span<const std::string_view>(kNameSeparators));
+    for (size_t i = 0; i < adv_canonical_.size();) {
+      const std::string_view ch = FirstChar(std::string_view(adv_canonical_).substr(i));
+      if (i > 0) out += separator;
+      out += ch;
+      i += ch.size();
+    }
+  } else {
+    out += adv_canonical_;
+  }
+  AdvPending(out, at, PlantedKind::kName, adv_canonical_);
+  std::string_view follower = rng.Pick(corpus::NameFollowers());
+  if (follower == "、") follower = "等人";
+  out += follower;
+  out += follower == "，" ? "经核实无误。" : "。";
+}
+
+void Generator::Impl::AppendAdvIdentifier(std::string& out, AdvItem item, bool own) {
+  Rng& rng = adv_rng_;
+  // Whose number: the record's own person, or someone named before it.
+  if (!own) {
+    out += rng.Pick(corpus::OtherRoles());
+    AdvName(adv_canonical_);
+    const size_t at = out.size();
+    out += adv_canonical_;
+    AdvPending(out, at, PlantedKind::kName, adv_canonical_);
+    out += rng.Chance(0.5) ? "的" : "，";
+  }
+  PlantedKind kind = PlantedKind::kIdNumber;
+  int number_class = kClassId18;
+  std::span<const std::string_view> labels = corpus::IdLabels();
+  std::span<const std::string_view> ascii_labels = corpus::AsciiIdLabels();
+  switch (item) {
+    case AdvItem::kId15:
+      AdvOldIdNumber(adv_token_, own);
+      number_class = kClassId15;
+      labels = corpus::OldIdLabels();
+      break;
+    case AdvItem::kMobile:
+      if (own) {
+        adv_token_ = text_.natural_person ? text_.mobile : adv_mobile_;
+      } else {
+        AdvMobile(adv_token_);
+      }
+      kind = PlantedKind::kMobile;
+      number_class = kClassMobile;
+      labels = corpus::MobileLabels();
+      ascii_labels = corpus::AsciiMobileLabels();
+      break;
+    case AdvItem::kCard:
+      if (own && text_.natural_person) {
+        adv_token_ = text_.card;
+      } else {
+        AdvCard(adv_token_);
+      }
+      kind = PlantedKind::kBankCard;
+      number_class = adv_token_.size() == 19 ? kClassCard19 : kClassCard16;
+      labels = corpus::CardLabels();
+      ascii_labels = corpus::AsciiCardLabels();
+      break;
+    default: AdvIdNumber(adv_token_, own); break;
+  }
+  // How it meets its neighbours.
+  const double g = rng.Unit();
+  bool ascii_only = false;
+  bool letters_after = false;
+  std::string_view trailer = rng.Pick(std::span<const std::string_view>(kTrailers));
+  if (g < 0.12) {  // 联系电话＊17641468117
+    out += rng.Pick(labels);
+    out += rng.Chance(0.5) ? "*" : "＊";
+  } else if (g < 0.22) {  // Tel13812345678
+    out += rng.Pick(ascii_labels);
+  } else if (g < 0.32) {  // 13812345678abc
+    out += rng.Pick(labels);
+    out += rng.Pick(std::span<const std::string_view>(kColonJoiners));
+    letters_after = true;
+  } else if (g < 0.4) {  // after a full-width digit: 工号０３７13812345678
+    out += rng.Chance(0.5) ? "工号" : "序号";
+    const int digits = static_cast<int>(rng.Range(1, 3));
+    for (int i = 0; i < digits; ++i) {
+      AppendDigitOfWidth(out, static_cast<char>('0' + rng.Below(10)), true);
+    }
+    ascii_only = true;
+  } else if (g < 0.55) {  // glued to Chinese on both sides: 手机13812345678已核实
+    out += rng.Pick(labels);
+    trailer = "已核实。";
+  } else {
+    out += rng.Pick(labels);
+    out += rng.Pick(std::span<const std::string_view>(kColonJoiners));
+  }
+  AppendAdvNumber(out, kind, adv_token_, number_class, ascii_only,
+                  kind == PlantedKind::kMobile && !ascii_only, 0.3);
+  if (letters_after) out += rng.Pick(corpus::AsciiTrailers());
+  out += trailer;
+}
+
+// Two identifiers glued: abc@163.com13812345678, an ID then a mobile, a mobile then an e-mail.
+void Generator::Impl::AppendAdvPair(std::string& out) {
+  Rng& rng = adv_rng_;
+  const uint64_t which = rng.Below(3);
+  out += rng.Pick(std::span<const std::string_view>(kPairLabels));
+  if (which == 0) {
+    AppendAdvEmail(out, false);
+    AdvMobile(adv_token_);
+    AppendAdvNumber(out, PlantedKind::kMobile, adv_token_, kClassMobile, false, false, 0.7);
+  } else if (which == 1) {
+    AdvIdNumber(adv_token_, rng.Chance(0.5));
+    AppendAdvNumber(out, PlantedKind::kIdNumber, adv_token_, kClassId18, false, false, 0.7);
+    AdvMobile(adv_token_);
+    AppendAdvNumber(out, PlantedKind::kMobile, adv_token_, kClassMobile, false, false, 0.7);
+  } else {
+    AdvMobile(adv_token_);
+    AppendAdvNumber(out, PlantedKind::kMobile, adv_token_, kClassMobile, false, false, 0.7);
+    AppendAdvEmail(out, true);  // a local part that starts with a letter
+  }
+  out += rng.Pick(std::span<const std::string_view>(kTrailers));
+}
+
+// Text a redactor must leave as it is. Families (the tests name them): 18 digits failing GB
+// 11643, 15 digits that are no ID, dates (- / . 年月日, ranges), 文号, money, licence numbers,
+// USCCs, landlines, and company names, places, dates and common words right after role words.
+void Generator::Impl::AppendAdvNegative(std::string& out) {
+  Rng& rng = adv_rng_;
+  enum Family : uint8_t {
+    kBadChecksumId,
+    kNotId15,
+    kDateDash,
+    kDateSlash,
+    kDateDot,
+    kDateChinese,
+    kDateRange,
+    kDocNo,
+    kMoneyComma,
+    kMoneyPlain,
+    kMoneyWan,
+    kLicenceJy,
+    kLicenceSc,
+    kUscc,
+    kCompany,
+    kPlace,
+    kRoleDate,
+    kCommonWord,
+    kLandline,
+    kFamilyCount
+  };
+  const auto family = static_cast<Family>(rng.Below(kFamilyCount));
+  const CivilDate decided = CivilFromDays(text_.decision_day);
+  auto random_date = [&](int32_t& day) {
+    day = text_.decision_day - static_cast<int32_t>(rng.Range(0, 2000));
+    return CivilFromDays(day);
+  };
+  auto append_date = [&](std::string& s, const CivilDate& d, char sep, bool pad) {
+    AppendUint(s, static_cast<uint64_t>(d.year));
+    s.push_back(sep);
+    AppendPadded(s, static_cast<uint64_t>(d.month), pad ? 2 : 1);
+    s.push_back(sep);
+    AppendPadded(s, static_cast<uint64_t>(d.day), pad ? 2 : 1);
+  };
+  std::string_view lead, tail = "。";
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    std::string& t = adv_token_;
+    t.clear();
+    int32_t day = 0;
+    switch (family) {
+      case kBadChecksumId: {
+        lead = rng.Pick(corpus::NumberLabels());
+        AdvIdNumber(t, false);
+        static constexpr std::string_view kChecks = "0123456789X";
+        char bad = t[17];
+        while (bad == t[17]) bad = kChecks[rng.Below(kChecks.size())];
+        t[17] = bad;
+        if (rng.Chance(0.2)) {
+          adv_extra_.clear();
+          AppendFullWidth(adv_extra_, t);
+          t.swap(adv_extra_);
+        }
+        break;
+      }
+      case kNotId15:
+        // An area code and a "birth date" whose month does not exist.
+        lead = rng.Pick(corpus::NumberLabels());
+        t += rng.Pick(rng.Pick(corpus::Cities()).districts).code;
+        AppendPadded(t, static_cast<uint64_t>(rng.Range(0, 99)), 2);
+        AppendPadded(t, static_cast<uint64_t>(rng.Chance(0.2) ? 0 : rng.Range(13, 99)), 2);
+        AppendDigits(t, rng, 5);
+        break;
+      case kDateDash: append_date(t, random_date(day), '-', true); break;
+      case kDateSlash: append_date(t, random_date(day), '/', rng.Chance(0.5)); break;
+      case kDateDot: append_date(t, random_date(day), '.', true); break;
+      case kDateChinese:
+        AppendChineseDate(t, day = text_.decision_day - static_cast<int32_t>(rng.Range(0, 2000)));
+        break;
+      case kDateRange: {
+        const CivilDate from = random_date(day);
+        const CivilDate to = CivilFromDays(day + 365 * static_cast<int32_t>(rng.Range(1, 6)) - 1);
+        switch (rng.Below(4)) {
+          case 0:
+            append_date(t, from, '.', true);
+            t += "-";
+            append_date(t, to, '.', true);
+            break;
+          case 1:
+            append_date(t, from, '-', true);
+            t += "至";
+            append_date(t, to, '-', true);
+            break;
+          case 2:
+            append_date(t, from, '/', true);
+            t += "—";
+            append_date(t, to, '/', true);
+            break;
+          default:
+            AppendChineseDate(t, day);
+            t += "至";
+            AppendChineseDate(t, day + 365 * 5 - 1);
+            break;
+        }
+        lead = "有效期";
+        break;
+      }
+      case kDocNo: {
+        lead = "依据";
+        tail = "决定书。";
+        const double r = rng.Unit();
+        if (r < 0.5) {
+          t += text_.city->abbr;
+          t += "市监处罚";
+        }
+        t += r < 0.8 ? "〔" : "[";
+        AppendUint(t, static_cast<uint64_t>(decided.year - static_cast<int>(rng.Below(3))));
+        t += r < 0.8 ? "〕" : "]";
+        if (r >= 0.8) t += "第";
+        AppendPadded(t, static_cast<uint64_t>(rng.Range(1, 999)), rng.Chance(0.5) ? 5 : 1);
+        t += "号";
+        break;
+      }
+      case kMoneyComma: {
+        lead = "涉案金额";
+        const uint64_t yuan = static_cast<uint64_t>(rng.Range(1000, 9'999'999));
+        adv_extra_.clear();
+        AppendUint(adv_extra_, yuan);
+        for (size_t i = 0; i < adv_extra_.size(); ++i) {
+          if (i > 0 && (adv_extra_.size() - i) % 3 == 0) t.push_back(',');
+          t.push_back(adv_extra_[i]);
+        }
+        t.push_back('.');
+        AppendPadded(t, rng.Below(100), 2);
+        t += "元";
+        break;
+      }
+      case kMoneyPlain:
+        lead = "罚款";
+        AppendUint(t, static_cast<uint64_t>(rng.Range(1, 500) * 100));
+        t += "元";
+        break;
+      case kMoneyWan:
+        lead = "货值金额";
+        AppendUint(t, static_cast<uint64_t>(rng.Range(1, 99)));
+        if (rng.Chance(0.6)) {
+          t.push_back('.');
+          AppendUint(t, static_cast<uint64_t>(rng.Range(1, 9)));
+        }
+        t += "万元";
+        break;
+      case kLicenceJy:
+      case kLicenceSc:
+        lead = family == kLicenceJy ? "食品经营许可证号" : "食品生产许可证编号";
+        if (rng.Chance(0.5)) lead = family == kLicenceJy ? "许可证编号：" : "许可证号：";
+        t += family == kLicenceJy ? "JY1" : "SC1";
+        t += text_.district->code;
+        AppendDigits(t, rng, 7);
+        break;
+      case kUscc: {
+        lead = rng.Chance(0.5) ? "统一社会信用代码：" : "统一社会信用代码";
+        adv_extra_.clear();
+        if (rng.Chance(0.6)) {
+          adv_extra_ = "MA";
+          adv_extra_.push_back(static_cast<char>('0' + rng.Below(10)));
+          for (int i = 0; i < 5; ++i) {
+            adv_extra_.push_back(kUsccAlphabet[rng.Below(kUsccAlphabet.size())]);
+          }
+        } else {
+          AppendDigits(adv_extra_, rng, 8);
+        }
+        t += rng.Chance(0.7) ? "91" : "92";
+        t += text_.district->code;
+        t += adv_extra_;
+        t.push_back(OrgCodeCheckChar(adv_extra_));
+        t.push_back(UsccCheckChar(t));
+        break;
+      }
+      case kCompany: {
+        lead = rng.Pick(std::span<const std::string_view>(kCompanyRoles));
+        std::string_view city = text_.city->name;
+        if (city.ends_with("市")) city.remove_suffix(3);
+        t += city;
+        t += rng.Pick(corpus::TradeNameChars());
+        t += rng.Pick(corpus::TradeNameChars());
+        t += rng.Pick(corpus::Industries());
+        t += rng.Pick(corpus::CompanyForms());
+        tail = "提出申请。";
+        break;
+      }
+      case kPlace:
+        lead = rng.Pick(std::span<const std::string_view>(kPlaceRoles));
+        t += "在";
+        t += text_.district->name;
+        tail = "从事经营活动。";
+        break;
+      case kRoleDate:
+        lead = rng.Pick(corpus::OwnRoles());
+        t += "于";
+        AppendChineseDate(t, text_.decision_day - static_cast<int32_t>(rng.Range(1, 90)));
+        tail = "到案接受调查。";
+        break;
+      case kCommonWord:
+        lead = rng.Pick(corpus::OwnRoles());
+        t += rng.Pick(corpus::RoleCommonWords());
+        tail = "，依法应予处理。";
+        break;
+      case kLandline: {
+        lead = rng.Pick(std::span<const std::string_view>(kLandlineLabels));
+        const std::string_view area = rng.Pick(corpus::LandlineAreaCodes());
+        const double r = rng.Unit();
+        if (r < 0.2) t += "(";
+        if (r >= 0.2 && r < 0.35) t += "（";
+        t += area;
+        if (r < 0.2) t += ")";
+        if (r >= 0.2 && r < 0.35) t += "）";
+        if (r >= 0.35 && r < 0.75) t += rng.Chance(0.8) ? "-" : "－";
+        if (r >= 0.75) t += " ";
+        // Local numbers start with 2-8 and have 8 digits (7 in a few smaller cities).
+        t.push_back(static_cast<char>('2' + rng.Below(7)));
+        AppendDigits(t, rng, area.size() == 3 || rng.Chance(0.8) ? 7 : 6);
+        break;
+      }
+      case kFamilyCount: break;
+    }
+    if (family == kDateDash || family == kDateSlash || family == kDateDot ||
+        family == kDateChinese) {
+      lead = rng.Pick(std::span<const std::string_view>(kDateLeads));
+      tail = rng.Pick(std::span<const std::string_view>(kDateTails));
+    }
+    if (lead.empty()) lead = rng.Pick(corpus::NumberLabels());
+    if (!LooksLikePii(t)) break;
+  }
+  if (LooksLikePii(adv_token_)) return;  // 16 draws that all look like PII: leave it out
+  out += lead;
+  if (family == kBadChecksumId || family == kNotId15 || family == kLandline) {
+    out += rng.Chance(0.7) ? "：" : "";
+  }
+  const size_t at = out.size();
+  out += adv_token_;
+  AdvPending(out, at, PlantedKind::kNegative, adv_token_);
+  out += tail;
+}
+
+void Generator::Impl::AppendAdvItem(std::string& out, AdvItem item) {
+  Rng& rng = adv_rng_;
+  switch (item) {
+    case AdvItem::kId18:
+    case AdvItem::kId15:
+    case AdvItem::kMobile:
+    case AdvItem::kCard:
+      AppendAdvIdentifier(out, item,
+                          text_.natural_person ? rng.Chance(0.6) : item == AdvItem::kMobile);
+      break;
+    case AdvItem::kEmail:
+      out += rng.Pick(corpus::EmailLabels());
+      out += rng.Pick(std::span<const std::string_view>(kEmailJoiners));
+      AppendAdvEmail(out, false);
+      out += rng.Pick(std::span<const std::string_view>(kTrailers));
+      break;
+    case AdvItem::kOwnName: AppendAdvOwnName(out, rng.Chance(0.7)); break;
+    case AdvItem::kOtherName: AppendAdvOtherName(out); break;
+    case AdvItem::kPair: AppendAdvPair(out); break;
+    case AdvItem::kNegative: AppendAdvNegative(out); break;
+  }
+}
+
+bool Generator::Impl::InsertAdversarial(Content& c, int field, AdvItem item, size_t& budget) {
+  if (field < 0) return false;
+  adv_item_.clear();
+  adv_pending_.Reset(RecordKind::kPenalty);
+  AppendAdvItem(adv_item_, item);
+  const size_t cost = adv_item_.size() * (c.ascii_only ? 2 : 1) + 8;
+  if (adv_item_.empty() || cost > budget) return false;
+  const uint32_t limit = SchemaOf(c.kind).field(field).max_length_chars;
+  const size_t chars = c.Has(field) ? CharCount(c.values[field]) : 0;
+  if (limit > 0 && chars + CharCount(adv_item_) + 1 > limit) return false;
+  std::string& value = c.Has(field) ? c.values[field] : c.Set(field);
+  // At the start, the end, or after a full stop: never inside a sentence or a number.
+  adv_cuts_.clear();
+  adv_cuts_.push_back(0);
+  for (size_t at = value.find("。"); at != std::string::npos; at = value.find("。", at + 3)) {
+    adv_cuts_.push_back(static_cast<uint32_t>(at + 3));
+  }
+  adv_cuts_.push_back(static_cast<uint32_t>(value.size()));
+  size_t at = adv_cuts_[adv_rng_.Below(adv_cuts_.size())];
+  if (at == value.size() && !value.empty()) {
+    static constexpr std::string_view kEnds[] = {"。", "；", "，", "：", "）", "\n"};
+    if (std::none_of(std::begin(kEnds), std::end(kEnds),
+                     [&](std::string_view end) { return value.ends_with(end); })) {
+      value += "。";
+      at = value.size();
+    }
+  }
+  value.insert(at, adv_item_);
+  for (const PlantedRef& ref : adv_pending_.planted) {
+    c.AddPlanted(field, ref.kind, adv_pending_.PlantedBytes(ref),
+                 adv_pending_.PlantedCanonical(ref));
+  }
+  budget -= cost;
+  return true;
+}
+
+void Generator::Impl::AddAdversarialText(Content& c) {
+  const bool natural = c.category == kNaturalPerson;
+  if (!natural && c.category != kIndividualBusiness) return;
+  Rng& rng = adv_rng_;
+  const FieldIds& f = FieldsOf(c.kind);
+  if (!natural) AdvMobile(adv_mobile_);
+  adv_license_ = c.kind == RecordKind::kLicense;
+  // Half the record size limit at most, so that no record but record_too_large comes near it.
+  size_t estimate = 0;
+  for (size_t i = 0; i < kMaxFields; ++i) {
+    if (c.present.test(i)) estimate += c.values[i].size() + 48;
+  }
+  if (c.ascii_only) estimate *= 2;
+  const size_t half = options_.max_record_bytes / 2;
+  if (estimate >= half) return;
+  size_t budget = std::min<size_t>(half - estimate, 6000);
+
+  auto pick = [&](bool basis) {
+    const double r = rng.Unit();
+    if (basis) {
+      return r < 0.6 ? AdvItem::kNegative : r < 0.8 ? AdvItem::kOwnName : AdvItem::kId18;
+    }
+    if (!natural) {
+      return r < 0.3    ? AdvItem::kOwnName
+             : r < 0.5  ? AdvItem::kOtherName
+             : r < 0.65 ? AdvItem::kMobile
+                        : AdvItem::kNegative;
+    }
+    // Shares of the items in a natural person's texts.
+    static constexpr std::pair<double, AdvItem> kShares[] = {
+        {0.14, AdvItem::kId18},      {0.05, AdvItem::kId15},  {0.16, AdvItem::kMobile},
+        {0.08, AdvItem::kCard},      {0.10, AdvItem::kEmail}, {0.10, AdvItem::kOwnName},
+        {0.10, AdvItem::kOtherName}, {0.05, AdvItem::kPair}};
+    double u = r;
+    for (const auto& [share, item] : kShares) {
+      if (u < share) return item;
+      u -= share;
+    }
+    return AdvItem::kNegative;
+  };
+  struct Plan {
+    int field;
+    int low, high;
+    bool basis;
+  };
+  std::array<Plan, 4> plans{};
+  size_t count = 0;
+  if (c.kind == RecordKind::kPenalty) {
+    plans[count++] = {f.violation_facts, natural ? 2 : 1, natural ? 5 : 2, false};
+    plans[count++] = {f.penalty_content, natural ? 1 : 0, natural ? 3 : 1, false};
+    plans[count++] = {f.remark, natural ? 1 : 0, natural ? 3 : 1, false};
+    plans[count++] = {f.legal_basis, 0, rng.Chance(0.35) ? 1 : 0, true};
+  } else {
+    plans[count++] = {f.license_content, natural ? 3 : 1, natural ? 6 : 3, false};
+    plans[count++] = {f.remark, natural ? 1 : 0, natural ? 3 : 1, false};
+  }
+  for (size_t p = 0; p < count; ++p) {
+    const int n = static_cast<int>(rng.Range(plans[p].low, plans[p].high));
+    for (int k = 0; k < n; ++k) InsertAdversarial(c, plans[p].field, pick(plans[p].basis), budget);
+  }
+  // An update cuts license_content back to this before its note.
+  if (c.kind == RecordKind::kLicense && c.Has(f.license_content)) {
+    c.content_base_bytes = static_cast<uint32_t>(c.values[f.license_content].size());
   }
 }
 
@@ -1301,6 +2444,9 @@ void Generator::Impl::FillSubject(Content& c, const FieldIds& f, Category catego
   text_.city = &city;
   text_.district = &district;
   text_.natural_person = category == kNaturalPerson;
+  text_.category = static_cast<uint8_t>(category);
+  c.category = static_cast<uint8_t>(category);
+  personal_planted_.Reset(RecordKind::kPenalty);
   text_.subject_told = false;
   text_.subject_name.clear();
   text_.legal_rep.clear();
@@ -1544,6 +2690,7 @@ void Generator::Impl::LoadClauseContext(const Content& c) {
   text_.licence = c.licence;
   const int name = FieldsOf(c.kind).subject_name;
   text_.legal_rep = !c.legal_rep.empty() || !c.Has(name) ? c.legal_rep : c.values[name];
+  text_.category = c.category;
   text_.fine_cents = c.fine_cents;
   text_.confiscated_cents = c.confiscated_cents;
   text_.days = c.days;
@@ -1578,7 +2725,9 @@ void Generator::Impl::AppendClauses(std::string& out, const Content& c) {
 void Generator::Impl::AppendPenaltyContent(std::string& out, const Content& c, bool with_subject) {
   if (with_subject && text_.natural_person && rng_.Chance(0.3)) {
     out += "对当事人";
+    const size_t at = out.size();
     out += text_.subject_name;
+    PlantName(out, at);
     out += "（证件号码：";
     AppendIdForText(out, text_.id);
     out += "）作出如下处罚：";
@@ -1597,6 +2746,7 @@ void Generator::Impl::Build(Content& c, const Shape& shape) {
     kind = rng_.Chance(options_.penalty_share) ? RecordKind::kPenalty : RecordKind::kLicense;
   }
   c.Reset(kind);
+  building_ = &c;
   c.ascii_only = rng_.Chance(0.04);
   c.spaced = rng_.Chance(0.1);
   c.money_as_number = rng_.Chance(0.3);
@@ -1629,6 +2779,7 @@ void Generator::Impl::Build(Content& c, const Shape& shape) {
       c.Set(f.confidential) = rng_.Pick(confidential_false_);
     }
   }
+  if (adversarial_) AddAdversarialText(c);
   ClampLengths(c);
 }
 
@@ -1872,6 +3023,7 @@ void Generator::Impl::ClampLengths(Content& c) {
 // changes what was decided; the version number in the note makes every version's content new.
 void Generator::Impl::Update(Content& c) {
   const FieldIds& f = FieldsOf(c.kind);
+  building_ = &c;
   ++c.version;
   std::string note;
   note += rng_.Pick(corpus::UpdateNotes());
@@ -1921,7 +3073,7 @@ void Generator::Impl::Withdraw(Content& c) {
       rng_.Pick(license ? corpus::LicenseWithdrawReasons() : corpus::PenaltyWithdrawReasons());
 }
 
-void Generator::Impl::Publish(Content& c) {
+size_t Generator::Impl::Publish(Content& c) {
   // The pool is a bounded sample of published records: once full, a new record replaces a random
   // one, so memory stays flat however many records are generated.
   size_t slot;
@@ -1932,6 +3084,7 @@ void Generator::Impl::Publish(Content& c) {
     slot = rng_.Below(pool_size_);
   }
   std::swap(pool_[slot], c);
+  return slot;
 }
 
 // ---- Rendering ----
@@ -2188,6 +3341,7 @@ void Generator::Impl::BreakContent(Content& c, RejectReason reason, Style& style
       const uint32_t limit = schema.field(field).max_length_chars;
       std::string& value = c.Set(field);
       value = text_.subject_name;
+      if (text_.natural_person && field != f.subject_name) PlantName(value, 0);
       AppendLongText(value, limit + static_cast<size_t>(rng_.Range(0, 40)));
       break;
     }
@@ -2435,12 +3589,16 @@ GeneratedRecord Generator::Impl::Next(std::string& line) {
   line.clear();
   GeneratedRecord out;
   out.intent = PickIntent();
+  FieldMask on_line;
+  on_line.set();
+  const Content* rendered = nullptr;
   switch (out.intent) {
     case Intent::kNew: {
       Build(scratch_, Shape{});
+      ReconcilePlanted(scratch_);
       Render(scratch_, PickStyle(scratch_), line);
       out.kind = scratch_.kind;
-      Publish(scratch_);
+      rendered = &pool_[Publish(scratch_)];
       break;
     }
     case Intent::kDuplicate:
@@ -2450,12 +3608,15 @@ GeneratedRecord Generator::Impl::Next(std::string& line) {
       Content& entry = pool_[slot];
       if (out.intent == Intent::kUpdate) Update(entry);
       if (out.intent == Intent::kWithdraw) Withdraw(entry);
+      ReconcilePlanted(entry);
       Render(entry, PickStyle(entry), line);
       out.kind = entry.kind;
+      rendered = &entry;
       if (out.intent == Intent::kWithdraw) {
         // A withdrawn record is gone: nothing may refer to it again.
         std::swap(pool_[slot], pool_[pool_size_ - 1]);
         --pool_size_;
+        rendered = &pool_[pool_size_];
       }
       break;
     }
@@ -2479,8 +3640,10 @@ GeneratedRecord Generator::Impl::Next(std::string& line) {
           break;
       }
       Build(scratch_, shape);
+      ReconcilePlanted(scratch_);
       Render(scratch_, PickStyle(scratch_), line);
       out.kind = scratch_.kind;
+      rendered = &scratch_;
       break;
     }
     case Intent::kInvalid: {
@@ -2488,9 +3651,20 @@ GeneratedRecord Generator::Impl::Next(std::string& line) {
       Build(scratch_, ShapeFor(out.reason));
       Style style = PickStyle(scratch_);
       BreakContent(scratch_, out.reason, style);
+      ReconcilePlanted(scratch_);
       Render(scratch_, style, line);
       BreakLine(line, scratch_, style, out.reason);
       out.kind = scratch_.kind;
+      rendered = &scratch_;
+      // Fields the break cut off the line (or all of them, when the line is no object any more).
+      if (out.reason == RejectReason::kJsonNotObject && (line.empty() || line[0] != '[')) {
+        on_line.reset();
+      } else {
+        for (size_t n = 0; n < marks_.count; ++n) {
+          if (marks_.value_end[n] > line.size()) on_line.reset(marks_.field[n]);
+        }
+      }
+      PublishPlanted(*rendered, out, on_line);
       if (out.reason == RejectReason::kInvalidEncoding) {
         const size_t n = static_cast<size_t>(PickRenderedString(line, true));
         const size_t at = marks_.value_begin[n] + 1;  // just inside the opening quote
@@ -2520,8 +3694,74 @@ GeneratedRecord Generator::Impl::Next(std::string& line) {
       return out;
     }
   }
+  PublishPlanted(*rendered, out, on_line);
   Encode(line);
   return out;
+}
+
+// ---- What was planted ----
+
+void Generator::Impl::Plant(const std::string& out, PlantedKind kind, std::string_view bytes,
+                            std::string_view canonical) {
+  if (&out == &text_.personal) {
+    personal_planted_.AddPlanted(0, kind, bytes, canonical);
+    return;
+  }
+  // Anything else (the licence a clause names, the sink of a field the kind lacks, scratch text)
+  // is not a field's text.
+  if (building_ == nullptr) return;
+  const std::string* first = building_->values.data();
+  if (&out < first || &out >= first + kMaxFields) return;
+  building_->AddPlanted(static_cast<int>(&out - first), kind, bytes, canonical);
+}
+
+void Generator::Impl::PlantAppended(const std::string& out, size_t from, PlantedKind kind,
+                                    std::string_view canonical) {
+  Plant(out, kind, std::string_view(out).substr(from), canonical);
+}
+
+void Generator::Impl::PlantName(const std::string& out, size_t from) {
+  const std::string_view name = std::string_view(out).substr(from);
+  Plant(out, PlantedKind::kName, name, name);
+}
+
+void Generator::Impl::AppendPersonal(std::string& out) {
+  out += text_.personal;
+  for (const PlantedRef& ref : personal_planted_.planted) {
+    Plant(out, ref.kind, personal_planted_.PlantedBytes(ref),
+          personal_planted_.PlantedCanonical(ref));
+  }
+}
+
+// A token is only what the line carries: ClampLengths may have cut a long text, a break may have
+// replaced a field.
+void Generator::Impl::ReconcilePlanted(Content& c) {
+  if (c.planted.empty()) return;
+  c.KeepPlanted([&](const PlantedRef& ref) {
+    return c.Has(ref.field) && c.types[ref.field] == ValueType::kString &&
+           c.values[ref.field].find(c.PlantedBytes(ref)) != std::string::npos;
+  });
+}
+
+void Generator::Impl::PublishPlanted(const Content& c, GeneratedRecord& record,
+                                     const FieldMask& on_line) {
+  planted_views_.clear();
+  const RecordSchema& schema = SchemaOf(c.kind);
+  if (!c.planted.empty()) {
+    // Field (schema) order, and within a field the order of planting.
+    FieldMask fields;
+    for (const PlantedRef& ref : c.planted) fields.set(ref.field);
+    fields &= on_line;
+    for (int field = 0; field < schema.field_count(); ++field) {
+      if (!fields.test(static_cast<size_t>(field))) continue;
+      for (const PlantedRef& ref : c.planted) {
+        if (ref.field != field) continue;
+        planted_views_.push_back(PlantedToken{ref.kind, schema.field(field).name,
+                                              c.PlantedBytes(ref), c.PlantedCanonical(ref)});
+      }
+    }
+  }
+  record.planted = planted_views_;
 }
 
 Generator::Generator(const SchemaSet& schemas, GeneratorOptions options)
@@ -2540,21 +3780,46 @@ size_t Generator::pool_size() const { return impl_->pool_size(); }
 size_t Generator::pool_capacity() const { return impl_->pool_capacity(); }
 int32_t Generator::today() const { return impl_->today(); }
 
+void AppendPlantedJson(std::string& out, uint64_t line_number, const GeneratedRecord& record) {
+  out += "{\"line\":";
+  AppendUint(out, line_number);
+  out += ",\"intent\":";
+  AppendJsonString(out, IntentName(record.intent), false);
+  out += ",\"tokens\":[";
+  bool first = true;
+  for (const PlantedToken& token : record.planted) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += "{\"kind\":";
+    AppendJsonString(out, PlantedKindName(token.kind), false);
+    out += ",\"field\":";
+    AppendJsonString(out, token.field, false);
+    out += ",\"bytes\":";
+    AppendJsonString(out, token.bytes, false);
+    out += ",\"canonical\":";
+    AppendJsonString(out, token.canonical, false);
+    out.push_back('}');
+  }
+  out += "]}";
+}
+
 Result<GenerateSummary> WriteRecords(const SchemaSet& schemas, const GeneratorOptions& options,
-                                     uint64_t count, std::FILE* out) {
+                                     uint64_t count, std::FILE* out, std::FILE* planted) {
   auto generator = Generator::Create(schemas, options);
   if (!generator) return Fail(generator.error());
   GenerateSummary summary;
   std::string line;
   std::string buffer;
+  std::string planted_buffer;
   constexpr size_t kFlushBytes = 1 << 20;
   buffer.reserve(kFlushBytes + options.max_record_bytes + 4096);
-  auto flush = [&]() -> Status {
-    if (!buffer.empty() && std::fwrite(buffer.data(), 1, buffer.size(), out) != buffer.size()) {
+  auto flush = [&](std::string& pending, std::FILE* file, std::string_view what) -> Status {
+    if (!pending.empty() &&
+        std::fwrite(pending.data(), 1, pending.size(), file) != pending.size()) {
       return Fail(ErrorCode::kIo,
-                  fmt::format("generate: writing records failed: {}", std::strerror(errno)));
+                  fmt::format("generate: writing {} failed: {}", what, std::strerror(errno)));
     }
-    buffer.clear();
+    pending.clear();
     return Ok();
   };
   for (uint64_t i = 0; i < count; ++i) {
@@ -2564,14 +3829,35 @@ Result<GenerateSummary> WriteRecords(const SchemaSet& schemas, const GeneratorOp
     ++summary.lines;
     summary.bytes += line.size() + 1;
     ++summary.by_intent[static_cast<size_t>(record.intent)];
+    for (const PlantedToken& token : record.planted) {
+      ++summary.planted[static_cast<size_t>(token.kind)];
+    }
+    if (planted != nullptr) {
+      AppendPlantedJson(planted_buffer, i + 1, record);
+      planted_buffer.push_back('\n');
+      if (planted_buffer.size() >= kFlushBytes) {
+        if (Status status = flush(planted_buffer, planted, "planted tokens"); !status) {
+          return Fail(status.error());
+        }
+      }
+    }
     if (buffer.size() >= kFlushBytes) {
-      if (Status status = flush(); !status) return Fail(status.error());
+      if (Status status = flush(buffer, out, "records"); !status) return Fail(status.error());
     }
   }
-  if (Status status = flush(); !status) return Fail(status.error());
+  if (Status status = flush(buffer, out, "records"); !status) return Fail(status.error());
   if (std::fflush(out) != 0) {
     return Fail(ErrorCode::kIo,
                 fmt::format("generate: flushing records failed: {}", std::strerror(errno)));
+  }
+  if (planted != nullptr) {
+    if (Status status = flush(planted_buffer, planted, "planted tokens"); !status) {
+      return Fail(status.error());
+    }
+    if (std::fflush(planted) != 0) {
+      return Fail(ErrorCode::kIo, fmt::format("generate: flushing planted tokens failed: {}",
+                                              std::strerror(errno)));
+    }
   }
   return summary;
 }

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,20 @@
 #include "pipeline/schema/schema.h"
 
 namespace gongshi {
+
+// How natural persons' personal data is written into free text.
+//   kRealistic: the few tidy forms agencies' texts mostly show (plain, full-width, spaced); the
+//     output for a seed is what it has always been (tests and benchmarks compare it byte for byte).
+//   kAdversarial: on top of that, every form clerks really type, drawn at random: ID numbers (18
+//     and 15 digits), mobiles, bank cards and e-mails grouped and separated every which way, in
+//     full-width or mixed digits, with +86/0086 prefixes, glued to letters, '*' or each other;
+//     names spaced or followed by 某; and negative controls (dates, 文号, money, licence numbers,
+//     USCCs, landlines, numbers that fail the checksums) that a redactor must leave alone. Drawn
+//     from a random stream of its own, so the records themselves (kinds, intents, reasons) are the
+//     ones realistic mode gives for the seed.
+enum class PiiForms : uint8_t { kRealistic, kAdversarial };
+std::string_view PiiFormsName(PiiForms forms);  // "realistic", "adversarial"
+std::optional<PiiForms> PiiFormsFromName(std::string_view name);
 
 // Shares are fractions of all records; what the five outcome shares leave is new records. Shares of
 // duplicates, updates and withdrawals are met once earlier records exist to refer to (the first
@@ -53,6 +69,7 @@ struct GeneratorOptions {
   // Published records that duplicates, updates and withdrawals draw on: the pool keeps this many
   // (a bounded sample of recent ones), so memory does not grow with the record count.
   size_t pool_capacity = 4096;
+  PiiForms pii_forms = PiiForms::kRealistic;
 };
 
 // What a generated record is meant to be: the outcome the pipeline should give it.
@@ -60,11 +77,36 @@ enum class Intent : uint8_t { kNew, kDuplicate, kUpdate, kWithdraw, kWithheld, k
 inline constexpr size_t kIntentCount = 6;
 std::string_view IntentName(Intent intent);  // "new", "duplicate", ... "invalid"
 
+// What the generator wrote into a record's free text on purpose: personal data a redactor must
+// find, and negative controls it must leave as they are.
+enum class PlantedKind : uint8_t { kIdNumber, kMobile, kBankCard, kEmail, kName, kNegative };
+inline constexpr size_t kPlantedKindCount = 6;
+std::string_view PlantedKindName(PlantedKind kind);  // "id_number", "mobile", ... "negative"
+
+// One planted token. The canonical value is personal data by construction (synthetic, but shaped
+// like the real thing): tests may write it to their own files, nothing may print it.
+struct PlantedToken {
+  PlantedKind kind = PlantedKind::kNegative;
+  std::string_view field;  // the field's canonical (schema) name: "violation_facts", "remark"...
+  // Exactly as written into the field's text: UTF-8, as the field reads once the JSON string is
+  // unescaped (the line itself may carry \u escapes or be GB18030).
+  std::string_view bytes;
+  // kIdNumber, kMobile, kBankCard: ASCII digits (and 'X' for an ID check character), without
+  // prefix (+86...) or separators. kEmail: "local@domain" in ASCII. kName: the full name without
+  // separators. kNegative: the exact text (= bytes).
+  std::string_view canonical;
+};
+
 struct GeneratedRecord {
   Intent intent = Intent::kNew;
   RejectReason reason = RejectReason::kNone;        // kInvalid: the one reason that applies
   WithholdReason withhold = WithholdReason::kNone;  // kWithheld: why
   RecordKind kind = RecordKind::kUnknown;
+  // Every token planted in the line's fields, in field order. Views into the generator: valid
+  // until its next Next() call (copy what must outlive it). The storage is reused, so a warm
+  // generator allocates nothing for them. For an invalid record, the tokens of fields the break
+  // cut off the line (json_syntax, json_not_object) are left out.
+  std::span<const PlantedToken> planted;
 };
 
 // Shares in [0, 1] summing to at most 1, a known encoding, max_record_bytes >= 8 KiB, a pool of
@@ -107,11 +149,18 @@ struct GenerateSummary {
   uint64_t lines = 0;
   uint64_t bytes = 0;  // including the newlines
   std::array<uint64_t, kIntentCount> by_intent{};
+  std::array<uint64_t, kPlantedKindCount> planted{};  // tokens by PlantedKind
 };
 
-// Writes `count` records to `out`, each followed by '\n'. Fails with kInvalidConfig for bad
-// options and kIo when `out` cannot be written.
+// One line of the planted side file (no newline), for the record on input line `line_number`
+// (1-based): {"line":N,"intent":"new","tokens":[{"kind":"mobile","field":"remark","bytes":"...",
+// "canonical":"..."},...]}, UTF-8.
+void AppendPlantedJson(std::string& out, uint64_t line_number, const GeneratedRecord& record);
+
+// Writes `count` records to `out`, each followed by '\n', and when `planted` is given one
+// AppendPlantedJson line per record to it. Fails with kInvalidConfig for bad options and kIo when
+// a file cannot be written.
 Result<GenerateSummary> WriteRecords(const SchemaSet& schemas, const GeneratorOptions& options,
-                                     uint64_t count, std::FILE* out);
+                                     uint64_t count, std::FILE* out, std::FILE* planted = nullptr);
 
 }  // namespace gongshi
