@@ -77,10 +77,81 @@ struct ChainHead {
 inline constexpr size_t kMaxFields = 64;
 using FieldMask = std::bitset<kMaxFields>;
 
+// A Kafka message's headers as one byte string, as the sources stage them beside the message and
+// the dead-letter seals them: for each header in order, the name's length (4 bytes, big-endian),
+// the name, the value's length (4 bytes, big-endian; 0xFFFFFFFF for a null value) and the value.
+// Dead-letter entries keep this form, so it is fixed: a new form gets a new name beside it.
+inline constexpr uint32_t kNullHeaderValue = 0xFFFFFFFF;
+
+// Appends one header to a block. `value` nullptr is a null value (Kafka tells it from empty).
+template <typename Bytes>
+void AppendHeader(Bytes& out, std::string_view name, const char* value, size_t size) {
+  auto put32 = [&out](uint32_t n) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+  };
+  put32(static_cast<uint32_t>(name.size()));
+  out.insert(out.end(), name.begin(), name.end());
+  put32(value == nullptr ? kNullHeaderValue : static_cast<uint32_t>(size));
+  if (value != nullptr) out.insert(out.end(), value, value + size);
+}
+
+struct MessageHeader {
+  std::string_view name;
+  std::string_view value;
+  bool value_null = false;
+};
+
+// Reads a header block in order. Next returns false at its end, and also on a block that is cut
+// or garbled (a dead-letter entry altered by hand): then ok() is false.
+class HeaderReader {
+ public:
+  explicit HeaderReader(std::string_view block) : block_(block) {}
+  bool Next(MessageHeader& header) {
+    if (at_ == block_.size()) return false;  // the end, between two headers
+    uint32_t name_size = 0, value_size = 0;
+    if (!Get32(name_size) || block_.size() - at_ < name_size) return Garbled();
+    header.name = block_.substr(at_, name_size);
+    at_ += name_size;
+    if (!Get32(value_size)) return Garbled();
+    header.value_null = value_size == kNullHeaderValue;
+    if (header.value_null) value_size = 0;
+    if (block_.size() - at_ < value_size) return Garbled();
+    header.value = block_.substr(at_, value_size);
+    at_ += value_size;
+    return true;
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  bool Get32(uint32_t& n) {
+    if (block_.size() - at_ < 4) return false;
+    n = 0;
+    for (int i = 0; i < 4; ++i) n = n << 8 | static_cast<unsigned char>(block_[at_ + i]);
+    at_ += 4;
+    return true;
+  }
+  bool Garbled() {
+    ok_ = false;
+    at_ = block_.size();
+    return false;
+  }
+  std::string_view block_;
+  size_t at_ = 0;
+  bool ok_ = true;
+};
+
 struct Record {
   SourcePosition position;
   // The message exactly as received. Valid while the batch is.
   std::string_view raw;
+  // A Kafka message's key and headers (a HeaderReader block), as received: views into the
+  // batch's bytes like `raw`. A message without a key, and a record from a file, has key_null.
+  std::string_view key;
+  std::string_view headers;
+  bool key_null = true;
+  // A tombstone: a Kafka message whose value is null (a delete marker), not an empty one. `raw`
+  // is then empty and the source has rejected it (kafka_tombstone).
+  bool value_null = false;
   // The UTF-8 JSON the parser reads: `raw`, or its transcoding when the source is GB18030.
   // Followed by at least simdjson::SIMDJSON_PADDING readable bytes.
   std::string_view json;
@@ -148,18 +219,26 @@ struct RecordBatch {
     arena.Reset();
   }
   // Forgets what the stages decided so the batch can run through them again (a sink failed):
-  // messages and positions stay; a message the source cut for size stays rejected.
+  // messages, keys, headers and positions stay; what the source rejected (a message cut for
+  // size, a tombstone) stays rejected.
   void ResetOutcomes() {
     for (Record& record : records) {
       const SourcePosition position = record.position;
-      const std::string_view raw = record.raw;
-      const bool too_large = record.reject_reason == RejectReason::kRecordTooLarge;
+      const std::string_view raw = record.raw, key = record.key, headers = record.headers;
+      const bool key_null = record.key_null, value_null = record.value_null;
+      const RejectReason reason = record.reject_reason;
+      const bool by_source =
+          reason == RejectReason::kRecordTooLarge || reason == RejectReason::kKafkaTombstone;
       const std::string_view detail = record.reject_detail;
       record.Clear();
       record.position = position;
       record.raw = raw;
       record.json = raw;  // padded: the source laid it out in `bytes`
-      if (too_large) record.Reject(RejectReason::kRecordTooLarge, -1, detail);
+      record.key = key;
+      record.headers = headers;
+      record.key_null = key_null;
+      record.value_null = value_null;
+      if (by_source) record.Reject(reason, -1, detail);
     }
   }
 };

@@ -49,7 +49,8 @@ namespace gongshi {
   X(kSuspendedLicenseMissing, "suspended_license_missing",                                         \
     "暂扣/吊销 is a category but the licence is not named")                                        \
   X(kBusinessRegNoMissing, "business_reg_no_missing",                                              \
-    "the USCC placeholder is used without a business registration number")
+    "the USCC placeholder is used without a business registration number")                         \
+  X(kKafkaTombstone, "kafka_tombstone", "a tombstone (null value): a delete marker, not a record")
 
 enum class RejectReason : uint8_t {
 #define GONGSHI_REJECT_ENUM(name, code, text) name,

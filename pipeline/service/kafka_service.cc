@@ -191,8 +191,15 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
   Log(config, "info",
       fmt::format("consuming {} topic(s); metrics on {}", config.kafka.topics.size(), listening));
 
-  // Rejects to the dead-letter topic, with the reason and the source position as headers,
-  // delivered before the batch's offsets move.
+  // Rejects to the dead-letter topic, delivered before the batch's offsets move: the original
+  // value, key and headers as dead_letter.original says (sealed exactly as in the dead-letter
+  // file, under the same derived keys, so `gongshi dlq show` opens both), with the reason and
+  // the source position in gongshi's own headers.
+  auto original = ParseOriginalBytes(config.dead_letter.original);
+  if (!original) return Fail(original.error());
+  const OriginalSealer sealer(*original, parts->hash->DeriveKey(kDeadLetterSealKeyLabel),
+                              parts->hash->DeriveKey(kDeadLetterNonceKeyLabel));
+  DeadLetterTopicMessage dead_letter_message;
   auto to_dead_letter_topic = [&](const RecordBatch& batch) -> Status {
     if (!dead_letter_producer) return Ok();
     bool any = false;
@@ -200,14 +207,13 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
       if (record.outcome != Outcome::kRejected) continue;
       any = true;
       const std::string& topic = config.kafka.topics[record.position.source_index];
-      std::vector<ProducedHeader> headers = {
-          {"gongshi.reason", std::string(RejectReasonCode(record.reject_reason))},
-          {"gongshi.message", (*pipeline)->DeadLetterMessage(record)},
-          {"gongshi.source.topic", topic},
-          {"gongshi.source.partition", std::to_string(record.position.partition)},
-          {"gongshi.source.offset", std::to_string(record.position.offset)}};
-      if (auto queued = dead_letter_producer->Produce(config.kafka.dead_letter_topic, -1, {},
-                                                      record.raw, headers);
+      MakeDeadLetterTopicMessage(record, topic, (*pipeline)->DeadLetterMessage(record), sealer,
+                                 dead_letter_message);
+      const DeadLetterTopicMessage& m = dead_letter_message;
+      // A null key stays null (a view without data); an empty one is sent empty.
+      if (auto queued = dead_letter_producer->Produce(
+              config.kafka.dead_letter_topic, -1,
+              m.key_null ? std::string_view() : std::string_view(m.key), m.value, m.headers);
           !queued) {
         return queued;
       }

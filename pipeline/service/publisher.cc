@@ -63,8 +63,20 @@ void Publisher::Append(const PartitionBatch& polled, Held& held) {
   for (const Record& record : batch.records) {
     HeldMessage message;
     message.position = record.position;
-    message.offset = base + static_cast<size_t>(record.raw.data() - batch.bytes.data());
+    // Views into the batch's bytes, kept as offsets: the held buffer grows and moves.
+    auto offset_of = [&](std::string_view view) {
+      return view.data() == nullptr
+                 ? size_t{0}
+                 : base + static_cast<size_t>(view.data() - batch.bytes.data());
+    };
+    message.offset = offset_of(record.raw);
     message.size = record.raw.size();
+    message.key_offset = offset_of(record.key);
+    message.key_size = record.key.size();
+    message.headers_offset = offset_of(record.headers);
+    message.headers_size = record.headers.size();
+    message.key_null = record.key_null;
+    message.value_null = record.value_null;
     message.too_large = record.reject_reason == RejectReason::kRecordTooLarge;
     if (message.too_large) message.too_large_detail = record.reject_detail;
     held.messages.push_back(message);
@@ -84,7 +96,14 @@ void Publisher::LayOut(Held& held) {
     record.position = message.position;
     record.raw = std::string_view(batch_.bytes.data() + message.offset, message.size);
     record.json = record.raw;
-    if (message.too_large) {
+    record.key = std::string_view(batch_.bytes.data() + message.key_offset, message.key_size);
+    record.headers =
+        std::string_view(batch_.bytes.data() + message.headers_offset, message.headers_size);
+    record.key_null = message.key_null;
+    record.value_null = message.value_null;
+    if (message.value_null) {
+      record.Reject(RejectReason::kKafkaTombstone);
+    } else if (message.too_large) {
       record.Reject(RejectReason::kRecordTooLarge, -1, message.too_large_detail);
     }
   }

@@ -75,12 +75,20 @@ class Publisher {
 
  private:
   // A message held for a later batch: where its bytes are in Held::bytes, and where it came from.
+  // A held message: where its value, key and headers lie in Held::bytes (the source staged all
+  // three into the batch's buffer), and what the source decided about it.
   struct HeldMessage {
     SourcePosition position;
     size_t offset = 0;
     size_t size = 0;
+    size_t key_offset = 0;
+    size_t key_size = 0;
+    size_t headers_offset = 0;
+    size_t headers_size = 0;
     std::string_view too_large_detail;  // static text; set when the source cut the message
     bool too_large = false;
+    bool key_null = true;
+    bool value_null = false;  // a tombstone
   };
   struct Held {
     // Messages in offset order, contiguous, each followed by simdjson's padding in `bytes`.

@@ -15,8 +15,16 @@ struct ListDeleter {
 };
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
 
-Error KafkaError(rd_kafka_resp_err_t err, std::string_view what) {
-  return Error(ErrorCode::kUnavailable, fmt::format("replay: {}: {}", what, rd_kafka_err2str(err)));
+Error KafkaError(const KafkaRangeOptions& options, rd_kafka_resp_err_t err, std::string_view what) {
+  return Error(ErrorCode::kUnavailable,
+               fmt::format("{}: {}: {}", options.what, what, rd_kafka_err2str(err)));
+}
+
+std::string Bootstrap(const KafkaRangeOptions& options) {
+  for (const auto& [name, value] : options.properties) {
+    if (name == "bootstrap.servers" || name == "metadata.broker.list") return value;
+  }
+  return "no bootstrap.servers";
 }
 
 }  // namespace
@@ -43,7 +51,7 @@ Result<std::unique_ptr<KafkaRangeReader>> KafkaRangeReader::Open(const KafkaRang
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {
       return Fail(ErrorCode::kInvalidConfig,
-                  fmt::format("replay: kafka property {}: {}", name, errstr));
+                  fmt::format("{}: kafka property {}: {}", options.what, name, errstr));
     }
     return Ok();
   };
@@ -73,35 +81,60 @@ Result<std::unique_ptr<KafkaRangeReader>> KafkaRangeReader::Open(const KafkaRang
   reader->impl_->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
   if (reader->impl_->rk == nullptr) {
     rd_kafka_conf_destroy(conf);
-    return Fail(ErrorCode::kInvalidConfig, fmt::format("replay: kafka consumer: {}", errstr));
+    return Fail(ErrorCode::kInvalidConfig,
+                fmt::format("{}: kafka consumer: {}", options.what, errstr));
   }
   rd_kafka_t* rk = reader->impl_->rk;
   rd_kafka_poll_set_consumer(rk);  // errors and logs come with the messages
 
-  // The partitions: as given, else every partition the topic has.
-  std::vector<int32_t> partitions = options.partitions;
-  if (partitions.empty()) {
-    rd_kafka_topic_t* topic = rd_kafka_topic_new(rk, options.topic.c_str(), nullptr);
+  // The topic's partitions, from the cluster's list of topics, also when they are given: a topic
+  // that does not exist or a partition it lacks is said here, and a broker that does not answer
+  // after timeout_ms, rather than as a fetch that waits for ever. The whole list, because asking
+  // for one topic by name lets a broker that speaks an older protocol create it.
+  std::vector<int32_t> known;
+  {
     const rd_kafka_metadata_t* metadata = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, topic, &metadata, options.timeout_ms);
-    rd_kafka_topic_destroy(topic);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Fail(KafkaError(err, "metadata"));
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(rk, /*all_topics=*/1, nullptr, &metadata, options.timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("{}: no answer from the brokers ({}) in {} ms: {}", options.what,
+                              Bootstrap(options), options.timeout_ms, rd_kafka_err2str(err)));
+    }
+    bool found = false;
+    rd_kafka_resp_err_t topic_err = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (int t = 0; t < metadata->topic_cnt; ++t) {
-      if (metadata->topics[t].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const rd_kafka_resp_err_t topic_err = metadata->topics[t].err;
-        rd_kafka_metadata_destroy(metadata);
-        return Fail(KafkaError(topic_err, "topic " + options.topic));
-      }
+      if (options.topic != metadata->topics[t].topic) continue;
+      found = true;
+      topic_err = metadata->topics[t].err;
       for (int p = 0; p < metadata->topics[t].partition_cnt; ++p) {
-        partitions.push_back(metadata->topics[t].partitions[p].id);
+        known.push_back(metadata->topics[t].partitions[p].id);
       }
     }
     rd_kafka_metadata_destroy(metadata);
+    if (!found || topic_err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      return Fail(ErrorCode::kInvalidConfig,
+                  fmt::format("{}: topic {} does not exist (or this client may not see it)",
+                              options.what, options.topic));
+    }
+    if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Fail(KafkaError(options, topic_err, "topic " + options.topic));
+    }
+    if (known.empty()) {
+      return Fail(ErrorCode::kInvalidConfig,
+                  fmt::format("{}: topic {} has no partitions", options.what, options.topic));
+    }
   }
+  std::vector<int32_t> partitions = options.partitions;
+  if (partitions.empty()) partitions = known;
   std::sort(partitions.begin(), partitions.end());
-  if (partitions.empty()) {
-    return Fail(ErrorCode::kInvalidConfig,
-                fmt::format("replay: topic {} has no partitions", options.topic));
+  partitions.erase(std::unique(partitions.begin(), partitions.end()), partitions.end());
+  for (int32_t p : partitions) {
+    if (std::find(known.begin(), known.end(), p) == known.end()) {
+      return Fail(ErrorCode::kInvalidConfig,
+                  fmt::format("{}: topic {} has no partition {} (it has {})", options.what,
+                              options.topic, p, known.size()));
+    }
   }
 
   // Offsets for the broker timestamps (the first message at or after each time).
@@ -113,7 +146,7 @@ Result<std::unique_ptr<KafkaRangeReader>> KafkaRangeReader::Open(const KafkaRang
     }
     if (auto err = rd_kafka_offsets_for_times(rk, list.get(), options.timeout_ms);
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Fail(KafkaError(err, "offsets for times"));
+      return Fail(KafkaError(options, err, "offsets for times"));
     }
     for (int i = 0; i < list->cnt; ++i) out[list->elems[i].partition] = list->elems[i].offset;
     return Ok();
@@ -129,7 +162,7 @@ Result<std::unique_ptr<KafkaRangeReader>> KafkaRangeReader::Open(const KafkaRang
     if (auto err = rd_kafka_query_watermark_offsets(rk, options.topic.c_str(), p, &low, &high,
                                                     options.timeout_ms);
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Fail(KafkaError(err, fmt::format("watermarks of {}[{}]", options.topic, p)));
+      return Fail(KafkaError(options, err, fmt::format("watermarks of {}[{}]", options.topic, p)));
     }
     PartitionRange range{p, low, high};
     if (options.from_offset >= 0) range.begin = std::max(low, options.from_offset);
@@ -151,7 +184,8 @@ Status KafkaRangeReader::Seek(int32_t partition, int64_t offset) {
   auto it = std::find_if(ranges_.begin(), ranges_.end(),
                          [&](const PartitionRange& r) { return r.partition == partition; });
   if (it == ranges_.end()) {
-    return Fail(ErrorCode::kInternal, fmt::format("replay: partition {} not in range", partition));
+    return Fail(ErrorCode::kInternal,
+                fmt::format("{}: partition {} not in range", options_.what, partition));
   }
   partition_ = partition;
   end_ = it->end;
@@ -160,7 +194,7 @@ Status KafkaRangeReader::Seek(int32_t partition, int64_t offset) {
   PartitionList list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), options_.topic.c_str(), partition)->offset = next_;
   if (auto err = rd_kafka_assign(impl_->rk, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Fail(KafkaError(err, "assign"));
+    return Fail(KafkaError(options_, err, "assign"));
   }
   return Ok();
 }
@@ -186,9 +220,10 @@ Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size
       if (std::chrono::steady_clock::now() - last_progress_ >
           std::chrono::milliseconds(options_.timeout_ms)) {
         last_progress_ = std::chrono::steady_clock::now();
-        return Fail(ErrorCode::kUnavailable,
-                    fmt::format("replay: {}[{}]: nothing received for {} ms at offset {}",
-                                options_.topic, partition_, options_.timeout_ms, next_));
+        return Fail(
+            ErrorCode::kUnavailable,
+            fmt::format("{}: {}[{}]: nothing received for {} ms at offset {}", options_.what,
+                        options_.topic, partition_, options_.timeout_ms, next_));
       }
       break;
     }
@@ -205,21 +240,16 @@ Result<bool> KafkaRangeReader::Fill(RecordBatch& batch, size_t max_records, size
       continue;
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Fail(KafkaError(message->err, fmt::format("{}[{}]", options_.topic, partition_)));
+      return Fail(
+          KafkaError(options_, message->err, fmt::format("{}[{}]", options_.topic, partition_)));
     }
     if (message->partition != partition_ || message->offset < next_) continue;
     if (message->offset >= end_) {
       next_ = end_;
       break;
     }
-    const char* data = static_cast<const char*>(message->payload);
-    const size_t full_size = data == nullptr ? 0 : message->len;
-    const size_t size = std::min(full_size, options_.max_record_bytes);
-    rd_kafka_timestamp_type_t type;
-    const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
-    staged_.push_back(StageMessage(batch.bytes, data, size, full_size, message->offset,
-                                   type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : timestamp));
-    bytes += size;
+    staged_.push_back(StageKafkaMessage(batch.bytes, *message, options_.max_record_bytes));
+    bytes += staged_.back().size + staged_.back().key_size + staged_.back().headers_size;
     next_ = message->offset + 1;
     last_progress_ = std::chrono::steady_clock::now();
   }

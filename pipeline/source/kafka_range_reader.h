@@ -1,7 +1,7 @@
 // KafkaRangeReader: reads a fixed range of one topic's partitions, outside any consumer group
-// (assign, never subscribe, never commit), for `gongshi replay`. The range is given by offsets or
-// by broker timestamps and resolved once, at Open: the end is where the partition ended then, so
-// a replay of a live topic finishes.
+// (assign, never subscribe, never commit), for `gongshi replay` and `gongshi dlq show --topic`. The
+// range is given by offsets or by broker timestamps and resolved once, at Open: the end is where
+// the partition ended then, so a replay of a live topic finishes.
 #pragma once
 
 #include <chrono>
@@ -31,7 +31,8 @@ struct KafkaRangeOptions {
   int64_t to_ms = 0;
   size_t max_record_bytes = 256 << 10;
   uint32_t source_index = 0;
-  int timeout_ms = 10000;  // metadata and offset queries
+  int timeout_ms = 10000;       // metadata and offset queries
+  std::string what = "replay";  // the command, at the start of every error message
 };
 
 struct PartitionRange {

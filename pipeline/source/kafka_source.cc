@@ -1,6 +1,7 @@
-// KafkaSource over librdkafka's C consumer. One thread polls, copies each message into the batch's
-// padded buffer and frees it at once, and runs the rebalance callbacks, which is what librdkafka
-// 2.0.x needs (performance-notes.md: batch consume races with seek, pause and rebalance).
+// KafkaSource over librdkafka's C consumer. One thread polls, copies each message (value, key,
+// headers) into the batch's padded buffer and frees it at once, and runs the rebalance callbacks,
+// which is what librdkafka 2.0.x needs (performance-notes.md: batch consume races with seek,
+// pause and rebalance).
 #include "pipeline/source/kafka_source.h"
 
 #include <algorithm>
@@ -110,12 +111,11 @@ bool IsSecretProperty(std::string_view name) {
          name.find("oauthbearer.config") != std::string_view::npos;
 }
 
-// A message cut to max_record_bytes, or one that arrived while its partition could not take it.
+// A message that arrived while its partition could not take it: staged into its own buffer as
+// it would have been into the batch's (value cut to max_record_bytes, key, headers).
 struct PendingMessage {
-  int64_t offset;
-  std::string bytes;  // at most max_record_bytes
-  size_t full_size;
-  int64_t timestamp_ms = 0;  // the message timestamp (broker append or create time)
+  std::vector<char> bytes;
+  StagedMessage staged;  // positions in `bytes`
 };
 
 struct PartitionState {
@@ -193,9 +193,10 @@ class KafkaSource::Impl {
   PartitionState* Find(const rd_kafka_message_t& message);
   int64_t LimitOf(PartitionState& state);
   Slot& SlotFor(PartitionState& state);
-  // Appends a message's bytes to its partition's batch.
-  void Stage(PartitionState& state, const char* data, size_t size, size_t full_size,
-             int64_t timestamp_ms, int64_t offset);
+  // Appends a message (value, key, headers) to its partition's batch.
+  void Stage(PartitionState& state, const rd_kafka_message_t& message);
+  void Stage(PartitionState& state, const PendingMessage& message);
+  void Staged(PartitionState& state, const StagedMessage& staged);
   void Accept(const rd_kafka_message_t& message);
   void DrainPending(size_t max_records, size_t max_bytes);
   void Finish(std::vector<PartitionBatch>& out);
@@ -524,14 +525,25 @@ Slot& KafkaSource::Impl::SlotFor(PartitionState& state) {
   return slots_[static_cast<size_t>(state.slot)];
 }
 
-void KafkaSource::Impl::Stage(PartitionState& state, const char* data, size_t size,
-                              size_t full_size, int64_t timestamp_ms, int64_t offset) {
+void KafkaSource::Impl::Stage(PartitionState& state, const rd_kafka_message_t& message) {
   Slot& slot = SlotFor(state);
   std::vector<char>& bytes = (*out_)[static_cast<size_t>(state.slot)].batch.bytes;
-  slot.staged.push_back(StageMessage(bytes, data, size, full_size, offset, timestamp_ms));
-  state.next_offset = offset + 1;
+  slot.staged.push_back(StageKafkaMessage(bytes, message, options_.max_record_bytes));
+  Staged(state, slot.staged.back());
+}
+
+void KafkaSource::Impl::Stage(PartitionState& state, const PendingMessage& message) {
+  Slot& slot = SlotFor(state);
+  std::vector<char>& bytes = (*out_)[static_cast<size_t>(state.slot)].batch.bytes;
+  slot.staged.push_back(RestageMessage(bytes, message.bytes, message.staged));
+  Staged(state, slot.staged.back());
+}
+
+void KafkaSource::Impl::Staged(PartitionState& state, const StagedMessage& staged) {
+  state.next_offset = staged.offset + 1;
   records_ += 1;
-  bytes_ += size;
+  // Keys and headers take memory like values: the batch's byte budget counts them.
+  bytes_ += staged.size + staged.key_size + staged.headers_size;
 }
 
 void KafkaSource::Impl::Accept(const rd_kafka_message_t& message) {
@@ -539,24 +551,17 @@ void KafkaSource::Impl::Accept(const rd_kafka_message_t& message) {
   // Not ours (any more): librdkafka's version barriers should have discarded it. Whoever holds
   // the partition reads it.
   if (state == nullptr) return;
-  const char* data = static_cast<const char*>(message.payload);
-  const size_t full_size = data == nullptr ? 0 : message.len;
-  const size_t size = std::min(full_size, options_.max_record_bytes);
   const int64_t limit = LimitOf(*state);
   const bool past_limit = limit >= 0 && message.offset >= limit;
-  // The broker's append time (or the producer's create time): end-to-end latency and the
-  // audit's arrival day are measured from it.
-  rd_kafka_timestamp_type_t type;
-  const int64_t timestamp = rd_kafka_message_timestamp(&message, &type);
-  const int64_t timestamp_ms = type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : timestamp;
   if (past_limit || state->paused || state->held || !state->pending.empty()) {
-    state->pending.push_back({message.offset, std::string(data, size), full_size, timestamp_ms});
+    PendingMessage& pending = state->pending.emplace_back();
+    pending.staged = StageKafkaMessage(pending.bytes, message, options_.max_record_bytes);
     if (past_limit && !state->held) {
       if (auto ok = Update(*state, state->paused, true, "hold at limit"); !ok) Fatal(ok.error());
     }
     return;
   }
-  Stage(*state, data, size, full_size, timestamp_ms, message.offset);
+  Stage(*state, message);
 }
 
 void KafkaSource::Impl::DrainPending(size_t max_records, size_t max_bytes) {
@@ -564,10 +569,9 @@ void KafkaSource::Impl::DrainPending(size_t max_records, size_t max_bytes) {
     if (state->pending.empty() || state->paused) continue;
     const int64_t limit = LimitOf(*state);
     while (!state->pending.empty() && records_ < max_records && bytes_ < max_bytes) {
-      PendingMessage& message = state->pending.front();
-      if (limit >= 0 && message.offset >= limit) break;
-      Stage(*state, message.bytes.data(), message.bytes.size(), message.full_size,
-            message.timestamp_ms, message.offset);
+      const PendingMessage& message = state->pending.front();
+      if (limit >= 0 && message.staged.offset >= limit) break;
+      Stage(*state, message);
       state->pending.pop_front();
     }
     if (state->pending.empty() && state->held) {
@@ -723,7 +727,7 @@ std::vector<std::pair<TopicPartition, int64_t>> KafkaSource::Impl::Lag() const {
             RD_KAFKA_RESP_ERR_NO_ERROR &&
         high >= 0) {
       const int64_t next =
-          !state->pending.empty() ? state->pending.front().offset : state->next_offset;
+          !state->pending.empty() ? state->pending.front().staged.offset : state->next_offset;
       if (next >= 0) {
         lag = std::max<int64_t>(0, high - next);
       } else if (low >= 0 && low == high) {

@@ -73,7 +73,8 @@ struct KafkaSourceOptions {
 };
 
 // Messages of one partition, in offset order, laid out for the parser (views into `batch.bytes`,
-// each message followed by simdjson's padding).
+// each message's value followed by simdjson's padding, then its key and headers: Record::key,
+// Record::headers). A tombstone (null value) comes rejected as kafka_tombstone.
 struct PartitionBatch {
   TopicPartition tp;
   RecordBatch batch;
@@ -83,10 +84,10 @@ struct PartitionBatch {
 
 // Counters for the service's metrics. Totals since Create.
 struct KafkaSourceStats {
-  uint64_t messages = 0;          // handed out by Poll
-  uint64_t bytes = 0;             // message bytes handed out (truncated ones count as kept)
-  uint64_t too_large = 0;         // messages cut to max_record_bytes
-  uint64_t consumer_errors = 0;   // errors librdkafka recovers from by itself
+  uint64_t messages = 0;         // handed out by Poll
+  uint64_t bytes = 0;            // values, keys and headers handed out (a cut value counts as kept)
+  uint64_t too_large = 0;        // messages cut to max_record_bytes
+  uint64_t consumer_errors = 0;  // errors librdkafka recovers from by itself
   uint64_t rebalance_events = 0;  // assignments, revocations and losses
 };
 

@@ -153,6 +153,7 @@ class PublisherSimulation : public ::testing::Test {
   int64_t now_ = 0;
   std::map<std::string, Publication> publications_;
   std::map<Outcome, int> outcomes_;
+  std::string held_key_, held_headers_;
 };
 
 // promtool's verdict on the RecordsAtRisk rule over `samples` (one a minute from 0m): firing at
@@ -348,6 +349,52 @@ TEST_F(PublisherSimulation, ScheduleDeadlinesAndAnOutageOfHours) {
                                     {e_fires, 1}},
                                    dir_.path(), promtool))
       << promtool;
+}
+
+// A held message keeps what the source read besides its value: the key, the headers, and that
+// it was a tombstone (a null value is no empty message: kafka_tombstone, not json_syntax).
+TEST_F(PublisherSimulation, AHeldBatchKeepsKeysHeadersAndTombstones) {
+  auto policy = MakeBatchPolicy(config_.batch);  // the Tuesday/Friday schedule: it holds
+  ASSERT_TRUE(policy);
+  Publisher publisher(*pipeline_, *parts_.calendar, -1, *policy, [this](const TopicPartition& tp) {
+    return tp == tp_ ? &progress_ : nullptr;
+  });
+  PartitionBatch polled;
+  polled.tp = tp_;
+  testing::FillBatch(polled.batch, {Message({"K1", 0, "2025-11-03"}), "x"});
+  Record& valid = polled.batch.records[0];
+  Record& tombstone = polled.batch.records[1];
+  // Key and headers are views into the batch's bytes, as the source stages them.
+  valid.key = valid.raw.substr(0, 6);
+  valid.key_null = false;
+  valid.headers = valid.raw.substr(6, 4);
+  tombstone.raw = tombstone.raw.substr(0, 0);
+  tombstone.json = tombstone.raw;
+  tombstone.value_null = true;
+  tombstone.Reject(RejectReason::kKafkaTombstone);
+  const std::string key(valid.key), headers(valid.headers);
+  for (size_t i = 0; i < 2; ++i) {
+    polled.batch.records[i].position = {0, 0, static_cast<int64_t>(i), 0, At("2025-11-03", 9)};
+  }
+  polled.first_offset = 0;
+  polled.end_offset = 2;
+  std::vector<Record> out;
+  auto published = [&](const TopicPartition&, int64_t, const RecordBatch& batch, BatchCounts&) {
+    for (const Record& r : batch.records) out.push_back(r);
+    held_key_ = std::string(batch.records[0].key);
+    held_headers_ = std::string(batch.records[0].headers);
+  };
+  ASSERT_TRUE(publisher.Offer(polled, At("2025-11-03", 9), published));
+  ASSERT_TRUE(out.empty()) << "held for Tuesday's slot";
+  polled.batch.Clear();  // the source reuses its buffers
+  ASSERT_TRUE(publisher.PublishDue(At("2025-11-04", 10) + kMinuteMs, published));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(held_key_, key);
+  EXPECT_EQ(held_headers_, headers);
+  EXPECT_FALSE(out[0].key_null);
+  EXPECT_EQ(out[1].outcome, Outcome::kRejected);
+  EXPECT_EQ(out[1].reject_reason, RejectReason::kKafkaTombstone);
+  EXPECT_TRUE(out[1].value_null);
 }
 
 TEST_F(PublisherSimulation, ContinuousFeedHoldsOnlyWhileTheSinkIsDown) {

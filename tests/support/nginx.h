@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
 extern char** environ;
@@ -146,20 +147,6 @@ class Nginx {
  private:
   explicit Nginx(NginxOptions options) : options_(std::move(options)) {}
 
-  static int FreePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-      port = ntohs(address.sin_port);
-    }
-    ::close(fd);
-    return port;
-  }
 
   // Why the config is shaped so:
   // - `return 200` alone answers before the body is read and then discards it (measured with
@@ -253,7 +240,7 @@ class Nginx {
   }
 
   bool StartOnce(std::string& error) {
-    port_ = FreePort();
+    port_ = FreeLoopbackPort();
     if (port_ == 0) {
       error = "no free port on 127.0.0.1";
       return false;
