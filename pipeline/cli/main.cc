@@ -16,7 +16,7 @@
 #include "pipeline/config/config.h"
 #include "pipeline/dedupe/state_store.h"
 #include "pipeline/generate/generator.h"
-#include "pipeline/redact/leak_scan.h"
+#include "pipeline/leak_scan/leak_scan.h"
 #include "pipeline/redact/redactor.h"
 #include "pipeline/replay/replay.h"
 #include "pipeline/service/file_pass.h"
@@ -26,6 +26,7 @@
 #include "pipeline/sink/feed_writer.h"
 #include "pipeline/sink/kafka_producer.h"
 #include "pipeline/source/embedded_broker.h"
+#include "pipeline/source/kafka_range_reader.h"
 
 namespace gongshi {
 namespace {
@@ -96,7 +97,26 @@ int RunCommand(const std::string& input, const std::string& out, const std::stri
   return 0;
 }
 
-int GenerateCommand(uint64_t count, GeneratorOptions options, const std::string& out_path) {
+int GenerateCommand(uint64_t count, GeneratorOptions options, const std::string& out_path,
+                    const std::string& planted_path) {
+  // The planted tokens' canonical values are personal data by construction: they go to a file of
+  // their own, never to stdout (where the records may be going) or stderr.
+  if (planted_path == "-") {
+    std::fprintf(stderr,
+                 "gongshi generate: --planted needs a file name (the tokens are not written to "
+                 "stdout)\n");
+    return 2;
+  }
+  if (!planted_path.empty() && !out_path.empty() && out_path != "-") {
+    std::error_code planted_error, out_error;
+    const auto planted_file = std::filesystem::weakly_canonical(planted_path, planted_error);
+    const auto out_file = std::filesystem::weakly_canonical(out_path, out_error);
+    if (!planted_error && !out_error && planted_file == out_file) {
+      std::fprintf(stderr, "gongshi generate: --planted %s is the --out file\n",
+                   planted_path.c_str());
+      return 2;
+    }
+  }
   auto schemas = SchemaSet::Load(SchemasDir());
   if (!schemas) return Report(schemas.error());
   std::FILE* out = stdout;
@@ -107,8 +127,18 @@ int GenerateCommand(uint64_t count, GeneratorOptions options, const std::string&
       return 1;
     }
   }
-  auto summary = WriteRecords(*schemas, options, count, out);
+  std::FILE* planted = nullptr;
+  if (!planted_path.empty()) {
+    planted = std::fopen(planted_path.c_str(), "wb");
+    if (planted == nullptr) {
+      std::fprintf(stderr, "gongshi generate: cannot write %s\n", planted_path.c_str());
+      if (out != stdout) std::fclose(out);
+      return 1;
+    }
+  }
+  auto summary = WriteRecords(*schemas, options, count, out, planted);
   if (out != stdout) std::fclose(out);
+  if (planted != nullptr) std::fclose(planted);
   if (!summary) return Report(summary.error());
   if (out != stdout) {
     std::fprintf(stderr, "gongshi generate: %llu records, %llu bytes to %s\n",
@@ -180,66 +210,193 @@ int VerifyCommand(const std::string& out) {
   return 0;
 }
 
-int ScanCommand(const std::string& out) {
+// The auditors' leak scan (pipeline/leak_scan): exit 1 on any finding, 0 when clean, 2 when the
+// output, the state or the names dictionary cannot be read. Findings name where, never the value.
+int ScanCommand(const std::string& out, const std::string& state = "",
+                const std::string& format = "text", size_t max_findings = 20) {
+  if (format != "text" && format != "json") {
+    std::fprintf(stderr, "gongshi scan-leaks: --format %s: expected text or json\n",
+                 format.c_str());
+    return 2;
+  }
   auto schemas = SchemaSet::Load(SchemasDir());
-  if (!schemas) return Report(schemas.error());
-  auto report = ScanForLeaks(out, *schemas);
-  if (!report) return Report(report.error());
-  std::printf(
-      "{\"files\":%llu,\"lines\":%llu,\"values\":%llu,\"id_number\":%llu,\"mobile\":%llu,"
-      "\"bank_card\":%llu,\"email\":%llu}\n",
-      static_cast<unsigned long long>(report->files),
-      static_cast<unsigned long long>(report->lines),
-      static_cast<unsigned long long>(report->values),
-      static_cast<unsigned long long>(report->by_kind[0]),
-      static_cast<unsigned long long>(report->by_kind[1]),
-      static_cast<unsigned long long>(report->by_kind[2]),
-      static_cast<unsigned long long>(report->by_kind[3]));
-  for (const LeakFinding& finding : report->first_findings) {
-    std::fprintf(stderr, "leak: %s:%lld key %s: %s\n", finding.file.c_str(),
-                 static_cast<long long>(finding.line), finding.key.c_str(), finding.kind.c_str());
+  if (!schemas) {
+    std::fprintf(stderr, "gongshi scan-leaks: %s\n", schemas.error().message().c_str());
+    return 2;
+  }
+  LeakScanOptions options;
+  options.state_dir = state;
+  options.max_findings = max_findings;
+  auto report = ScanForLeaks(out, *schemas, options);
+  if (!report) {
+    std::fprintf(stderr, "gongshi scan-leaks: %s\n", report.error().message().c_str());
+    return 2;
+  }
+  if (format == "json") {
+    std::printf("%s\n", LeakReportJson(*report).c_str());
+  } else {
+    std::printf(
+        "{\"files\":%llu,\"lines\":%llu,\"values\":%llu,\"state_entries\":%llu,"
+        "\"id_number\":%llu,\"mobile\":%llu,\"bank_card\":%llu,\"email\":%llu,\"name\":%llu}\n",
+        static_cast<unsigned long long>(report->files),
+        static_cast<unsigned long long>(report->lines),
+        static_cast<unsigned long long>(report->values),
+        static_cast<unsigned long long>(report->state_entries),
+        static_cast<unsigned long long>(report->count(LeakClass::kIdNumber)),
+        static_cast<unsigned long long>(report->count(LeakClass::kMobile)),
+        static_cast<unsigned long long>(report->count(LeakClass::kBankCard)),
+        static_cast<unsigned long long>(report->count(LeakClass::kEmail)),
+        static_cast<unsigned long long>(report->count(LeakClass::kName)));
+    for (const LeakFinding& finding : report->first_findings) {
+      const std::string kind(LeakClassName(finding.kind));
+      if (!finding.column_family.empty()) {
+        std::fprintf(stderr, "leak: state %s column family %s entry %lld key %s… %s: %s\n",
+                     finding.file.c_str(), finding.column_family.c_str(),
+                     static_cast<long long>(finding.line), finding.key_prefix.c_str(),
+                     finding.field.c_str(), kind.c_str());
+      } else {
+        std::fprintf(stderr, "leak: %s:%lld key %s: %s\n", finding.file.c_str(),
+                     static_cast<long long>(finding.line), finding.field.c_str(), kind.c_str());
+      }
+    }
+    if (report->total() > report->first_findings.size()) {
+      std::fprintf(stderr, "leak: … and %llu more (--max-findings)\n",
+                   static_cast<unsigned long long>(report->total() - report->first_findings.size()));
+    }
   }
   return report->total() == 0 ? 0 : 1;
 }
 
-int DeadLetterShowCommand(const std::string& file, const std::string& state,
-                          const std::string& config_path) {
-  auto config = ConfigFrom(config_path);
-  if (!config) return Report(config.error());
+// `gongshi dlq show`: a dead-letter file or the dead-letter topic, opened.
+struct DeadLetterShowArgs {
+  std::string file;
+  std::string state;
+  std::string config_path;
+  std::string topic;
+  int32_t partition = -1;
+  int64_t from_offset = -1;
+  int64_t count = -1;
+  int timeout_ms = 10000;
+};
+
+// The dead-letter's seal key, from the HMAC key found as the service finds it. Never creates a
+// key (a new one could open nothing): none found is nullopt, and only a sealed part needs one.
+Result<std::optional<std::array<uint8_t, 32>>> DeadLetterSealKey(const Config& config,
+                                                                 const std::string& state) {
+  const char* env = std::getenv(config.state.hmac_key_env.c_str());
+  if (config.state.hmac_key_file.empty() && (env == nullptr || *env == '\0') &&
+      (state.empty() || !std::filesystem::exists(state + "/hmac.key"))) {
+    return std::optional<std::array<uint8_t, 32>>();
+  }
   bool generated = false;
-  // Never create a key here: a new key could not open anything.
-  if (config->state.hmac_key_file.empty() && !std::filesystem::exists(state + "/hmac.key") &&
-      std::getenv(config->state.hmac_key_env.c_str()) == nullptr) {
-    std::fprintf(stderr,
-                 "gongshi dlq show: no HMAC key (state.hmac_key_file, $%s or %s/hmac.key)\n",
-                 config->state.hmac_key_env.c_str(), state.c_str());
+  auto key = ResolveHmacKey(config.state, state, generated);
+  if (!key) return Fail(key.error());
+  auto hash = KeyedHash::Create(*key);
+  if (!hash) return Fail(hash.error());
+  return std::optional<std::array<uint8_t, 32>>((*hash)->DeriveKey(kDeadLetterSealKeyLabel));
+}
+
+void PrintLine(const std::string& json) {
+  std::fwrite(json.data(), 1, json.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+int DeadLetterShowCommand(const DeadLetterShowArgs& args) {
+  if (args.file.empty() == args.topic.empty()) {
+    std::fprintf(stderr, "gongshi dlq show: give a dead-letter FILE or --topic TOPIC\n");
     return 2;
   }
-  auto key = ResolveHmacKey(config->state, state, generated);
-  if (!key) return Report(key.error());
-  auto hash = KeyedHash::Create(*key);
-  if (!hash) return Report(hash.error());
-  const auto seal_key = (*hash)->DeriveKey("gongshi dead-letter seal v1");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "gongshi dlq show: cannot read %s\n", file.c_str());
-    return 1;
+  if (!args.topic.empty() && args.config_path.empty()) {
+    std::fprintf(stderr,
+                 "gongshi dlq show --topic: --config FILE is needed (its kafka.properties)\n");
+    return 2;
   }
-  simdjson::dom::parser parser;
-  std::string line;
-  while (std::getline(in, line)) {
-    simdjson::dom::element entry;
-    std::string_view reason, sealed;
-    if (parser.parse(line).get(entry) || entry["reason"].get(reason)) continue;
-    std::string original = "(not kept)";
-    if (!entry["original_sealed"].get(sealed)) {
-      auto opened = DeadLetterWriter::Unseal(sealed, seal_key);
-      if (!opened) return Report(opened.error());
-      original = std::move(*opened);
+  auto config = ConfigFrom(args.config_path);
+  if (!config) return Report(config.error());
+  const std::string state = !args.state.empty()                ? args.state
+                            : !config->state.dir.empty()       ? config->state.dir
+                            : !config->service.out_dir.empty() ? config->service.out_dir + "/state"
+                                                               : std::string();
+  auto seal_key = DeadLetterSealKey(*config, state);
+  if (!seal_key) return Report(seal_key.error());
+  DeadLetterReader reader(seal_key->has_value() ? &**seal_key : nullptr);
+  // Names where the key was looked for when a sealed part met none.
+  auto fail = [&](const std::string& where, const Error& error) {
+    std::string hint;
+    if (!seal_key->has_value() && error.message().find("no HMAC key") != std::string::npos) {
+      hint = fmt::format(" (state.hmac_key_file, ${} or {}/hmac.key; --state DIR)",
+                         config->state.hmac_key_env, state.empty() ? "<state>" : state);
     }
-    std::printf("%.*s\t%s\n", static_cast<int>(reason.size()), reason.data(), original.c_str());
+    std::fprintf(stderr, "gongshi dlq show: %s: %s%s\n", where.c_str(), error.message().c_str(),
+                 hint.c_str());
+    return error.code() == ErrorCode::kInvalidConfig ? 2 : 1;
+  };
+
+  if (!args.file.empty()) {
+    std::ifstream in(args.file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "gongshi dlq show: cannot read %s\n", args.file.c_str());
+      return 1;
+    }
+    std::string line;
+    for (int64_t number = 1; std::getline(in, line); ++number) {
+      if (line.empty()) continue;
+      auto opened = reader.OpenLine(line);
+      if (!opened) return fail(fmt::format("{}:{}", args.file, number), opened.error());
+      PrintLine(opened->ToJson());
+    }
+    return 0;
   }
-  return 0;
+
+  if (!config->kafka.enabled) {
+    std::fprintf(stderr, "gongshi dlq show --topic: %s has no kafka section\n",
+                 args.config_path.c_str());
+    return 2;
+  }
+  KafkaRangeOptions options;
+  options.properties = config->kafka.properties;
+  options.topic = args.topic;
+  if (args.partition >= 0) options.partitions = {args.partition};
+  options.from_offset = args.from_offset;
+  // A dead-letter message is at most a sealed max_record_bytes: never cut one.
+  options.max_record_bytes = size_t{1} << 30;
+  options.timeout_ms = args.timeout_ms;
+  options.what = "dlq show";
+  auto range = KafkaRangeReader::Open(options);
+  if (!range) return Report(range.error());
+  RecordBatch batch;
+  int64_t shown = 0;
+  uint64_t foreign = 0;
+  for (const PartitionRange& partition : (*range)->ranges()) {
+    if (args.count >= 0 && shown >= args.count) break;
+    if (auto sought = (*range)->Seek(partition.partition, partition.begin); !sought) {
+      return Report(sought.error());
+    }
+    for (;;) {
+      auto more = (*range)->Fill(batch, 500, 64 << 20, std::chrono::milliseconds(500));
+      if (!more) return Report(more.error());
+      if (!*more) break;
+      for (const Record& message : batch.records) {
+        if (args.count >= 0 && shown >= args.count) break;
+        const std::string where = fmt::format("{}[{}]@{}", args.topic, message.position.partition,
+                                              message.position.offset);
+        auto opened = reader.OpenMessage(message);
+        if (!opened) {
+          if (opened.error().message().find("not a gongshi") == std::string::npos) {
+            return fail(where, opened.error());
+          }
+          std::fprintf(stderr, "gongshi dlq show: %s: %s; skipped\n", where.c_str(),
+                       opened.error().message().c_str());
+          ++foreign;
+          continue;
+        }
+        PrintLine(opened->ToJson());
+        ++shown;
+      }
+      if (args.count >= 0 && shown >= args.count) break;
+    }
+  }
+  return foreign == 0 ? 0 : 1;
 }
 
 int AuditCommand(const std::string& state, const std::string& from, const std::string& to,
@@ -412,7 +569,8 @@ int ReconcileCommand(const std::string& config_path, std::string out, std::strin
   return *left == 0 ? 0 : 1;
 }
 
-int DemoCommand(const std::string& out, uint64_t count, uint64_t seed, bool keep_running) {
+int DemoCommand(const std::string& out, uint64_t count, uint64_t seed, bool keep_running,
+                PiiForms pii_forms) {
   std::error_code error;
   for (const char* sub : {"state", "feeds", "dlq", "withheld"}) {
     std::filesystem::remove_all(out + "/" + sub, error);
@@ -435,8 +593,11 @@ int DemoCommand(const std::string& out, uint64_t count, uint64_t seed, bool keep
 
   // Produce generated records with a real producer over TCP, licenses and penalties to their
   // topics (records the generator broke beyond telling the kind go to the penalty topic).
+  // Personal data in every form clerks type (adversarial) by default: the demo's leak scan then
+  // shows the redaction holding on the hard cases, not the tidy ones.
   GeneratorOptions options;
   options.seed = seed;
+  options.pii_forms = pii_forms;
   auto generator = Generator::Create(*schemas, options);
   if (!generator) return Report(generator.error());
   auto producer = KafkaProducer::Create({{"bootstrap.servers", servers}});
@@ -542,6 +703,13 @@ int main(int argc, char** argv) {
                        "record_too_large rejects are made just over this");
   generate->add_option("--encoding", gen.encoding, "utf-8 or gb18030");
   generate->add_option("--today", today, "YYYY-MM-DD: decisions fall in the two years before it");
+  std::string pii_forms = "realistic";
+  std::string planted_path;
+  generate->add_option("--pii-forms", pii_forms,
+                       "realistic (the tidy forms) or adversarial (every form clerks type, and "
+                       "negative controls)");
+  generate->add_option("--planted", planted_path,
+                       "write the tokens planted in each line's free text to FILE (JSON lines)");
 
   CLI::App* calendar = app.add_subcommand("calendar", "the working-day calendar");
   calendar->require_subcommand(1);
@@ -563,18 +731,33 @@ int main(int argc, char** argv) {
       app.add_subcommand("verify-feeds", "check feed files against the manifest chain");
   verify->add_option("out", verify_out, "the run's output directory")->required();
 
-  std::string scan_out;
-  CLI::App* scan =
-      app.add_subcommand("scan-leaks", "scan every output file for personal data in clear");
+  std::string scan_out, scan_state, scan_format = "text";
+  size_t scan_max_findings = 20;
+  CLI::App* scan = app.add_subcommand(
+      "scan-leaks", "scan every output file and the state for personal data in clear");
   scan->add_option("out", scan_out, "the run's output directory")->required();
+  scan->add_option("--state", scan_state, "the state directory (default OUT/state if it exists)");
+  scan->add_option("--format", scan_format, "text (default) or json");
+  scan->add_option("--max-findings", scan_max_findings, "findings listed (default 20)");
 
   CLI::App* dlq = app.add_subcommand("dlq", "dead-letter tools");
   dlq->require_subcommand(1);
-  std::string dlq_file, dlq_state, dlq_config;
-  CLI::App* dlq_show = dlq->add_subcommand("show", "print reason and original bytes of each entry");
-  dlq_show->add_option("file", dlq_file)->required();
-  dlq_show->add_option("--state", dlq_state, "the state directory holding hmac.key")->required();
-  dlq_show->add_option("--config", dlq_config);
+  DeadLetterShowArgs dlq_args;
+  CLI::App* dlq_show = dlq->add_subcommand(
+      "show",
+      "print each dead-letter entry (a file's, or the topic's) as JSON: reason, source position, "
+      "and the original key, headers and bytes, unsealed with the HMAC key");
+  dlq_show->add_option("file", dlq_args.file, "a file of OUT/dlq/");
+  dlq_show->add_option("--state", dlq_args.state,
+                       "the state directory holding hmac.key (default state.dir, OUT/state)");
+  dlq_show->add_option("--config", dlq_args.config_path,
+                       "the config (state.hmac_key_file; with --topic, kafka.properties)");
+  dlq_show->add_option("--topic", dlq_args.topic, "the dead-letter topic, read without a group");
+  dlq_show->add_option("--partition", dlq_args.partition, "one partition (default all)");
+  dlq_show->add_option("--from-offset", dlq_args.from_offset, "first offset (default earliest)");
+  dlq_show->add_option("--count", dlq_args.count, "at most this many messages");
+  dlq_show->add_option("--timeout-ms", dlq_args.timeout_ms,
+                       "how long to wait for the brokers (default 10000)");
 
   std::string audit_state, audit_from, audit_to, audit_format = "csv", audit_out;
   CLI::App* audit = app.add_subcommand(
@@ -626,11 +809,14 @@ int main(int argc, char** argv) {
   uint64_t demo_count = 10000;
   bool keep_running = false;
   uint64_t demo_seed = 2026;
+  std::string demo_pii_forms = "adversarial";
   CLI::App* demo = app.add_subcommand(
       "demo", "produce generated records into an embedded Kafka broker and run the service");
   demo->add_option("--out", demo_out, "output directory (default ./gongshi-demo)");
   demo->add_option("--count", demo_count, "records to generate");
   demo->add_option("--seed", demo_seed, "generator seed");
+  demo->add_option("--pii-forms", demo_pii_forms,
+                   "adversarial (default: personal data in every form clerks type) or realistic");
   demo->add_flag("--keep-running", keep_running,
                  "keep the service running after the records are published (look at the metrics)");
 
@@ -646,18 +832,33 @@ int main(int argc, char** argv) {
       }
       gen.today = *day;
     }
-    return GenerateCommand(count, gen, generate_out);
+    const auto forms = PiiFormsFromName(pii_forms);
+    if (!forms) {
+      std::fprintf(stderr, "gongshi generate: --pii-forms %s is not realistic or adversarial\n",
+                   pii_forms.c_str());
+      return 2;
+    }
+    gen.pii_forms = *forms;
+    return GenerateCommand(count, gen, generate_out, planted_path);
   }
   if (*deadline) return DeadlineCommand(date, working_days, region, holidays_dir);
   if (*check) return CheckConfigCommand(check_path);
   if (*verify) return VerifyCommand(verify_out);
-  if (*scan) return ScanCommand(scan_out);
-  if (*dlq_show) return DeadLetterShowCommand(dlq_file, dlq_state, dlq_config);
+  if (*scan) return ScanCommand(scan_out, scan_state, scan_format, scan_max_findings);
+  if (*dlq_show) return DeadLetterShowCommand(dlq_args);
   if (*audit) return AuditCommand(audit_state, audit_from, audit_to, audit_format, audit_out);
   if (*reconcile) {
     return ReconcileCommand(reconcile_config, reconcile_out, reconcile_state, reconcile_send);
   }
   if (*replay) return ReplayCommand(replay_args);
-  if (*demo) return DemoCommand(demo_out, demo_count, demo_seed, keep_running);
+  if (*demo) {
+    const std::optional<PiiForms> forms = PiiFormsFromName(demo_pii_forms);
+    if (!forms) {
+      std::fprintf(stderr, "gongshi demo: --pii-forms: '%s' is not realistic or adversarial\n",
+                   demo_pii_forms.c_str());
+      return 2;
+    }
+    return DemoCommand(demo_out, demo_count, demo_seed, keep_running, *forms);
+  }
   return 0;
 }

@@ -29,18 +29,6 @@ using std::chrono::milliseconds;
 const std::vector<std::string> kTopics = {"t.license", "t.penalty"};
 constexpr int kPartitions = 3;
 
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t size = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // A plain HTTP GET on loopback; returns the body, or "" when nothing answers.
 std::string HttpGet(int port, const std::string& path, int* status = nullptr) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -172,7 +160,7 @@ class KafkaServiceTest : public ::testing::Test {
 
 TEST_F(KafkaServiceTest, ConsumesEveryRecordOnceWithTheGeneratorsOutcomes) {
   const Expected expected = Produce(6000, 101);
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   const std::string config = Config("a", "group-a", port);
   const pid_t pid = StartService(config, dir_ / "logs-a", 2500);
   // Scrape while it runs: /healthz answers as soon as the server is up, /readyz once assigned.
@@ -247,7 +235,7 @@ TEST_F(KafkaServiceTest, ASiteDownPausesConsumingAndEveryBatchArrivesOnceWhenItI
   auto site = testing::HttpReceiver::Start();
   ASSERT_NE(site, nullptr);
   site->SetDefault(testing::Fault::Status(503));
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   const std::string config = Config("h", "group-http", port, "file");
   WriteFile(config, ReadFile(config) + "http: {url: \"" + site->Url() +
                         "\", max_pending_batches: 2, backoff_initial_ms: 20, "
@@ -287,10 +275,10 @@ TEST_F(KafkaServiceTest, ASiteDownPausesConsumingAndEveryBatchArrivesOnceWhenItI
 TEST_F(KafkaServiceTest, KilledServiceEndsWithTheSamePublishedSetAsAnUninterruptedOne) {
   Produce(6000, 202);
   const ProcessResult reference =
-      RunToIdle(Config("reference", "group-reference", FreePort()), dir_ / "logs-ref");
+      RunToIdle(Config("reference", "group-reference", FreeLoopbackPort()), dir_ / "logs-ref");
   ASSERT_EQ(reference.exit_code, 0) << reference.err;
 
-  const std::string config = Config("crashed", "group-crashed", FreePort());
+  const std::string config = Config("crashed", "group-crashed", FreeLoopbackPort());
   std::mt19937 random(7);
   int kills = 0;
   for (;;) {
@@ -321,7 +309,7 @@ TEST_F(KafkaServiceTest, TwoInstancesSplitThePartitionsAndReadEveryRecordOnce) {
   fresh.duplicate_share = 0;
   fresh.update_share = 0;
   fresh.withdraw_share = 0;
-  const int port_a = FreePort(), port_b = FreePort();
+  const int port_a = FreeLoopbackPort(), port_b = FreeLoopbackPort();
   const pid_t a = StartService(Config("a", "shared", port_a), dir_ / "logs-a");
   Produce(3000, 303, fresh);
   auto read = [](int port) {
@@ -363,7 +351,7 @@ TEST_F(KafkaServiceTest, TwoInstancesSplitThePartitionsAndReadEveryRecordOnce) {
 
 TEST_F(KafkaServiceTest, SurvivesBrokerFaults) {
   const Expected expected = Produce(3000, 404);
-  const pid_t pid = StartService(Config("a", "group-faults", FreePort()), dir_ / "logs", 4000);
+  const pid_t pid = StartService(Config("a", "group-faults", FreeLoopbackPort()), dir_ / "logs", 4000);
   std::this_thread::sleep_for(milliseconds(3500));
   kafka_.PushRequestErrors(ApiKey::kFetch, {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                             RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT});
@@ -378,7 +366,7 @@ TEST_F(KafkaServiceTest, SurvivesBrokerFaults) {
 
 TEST_F(KafkaServiceTest, ASecondSignalExitsAtOnceAndNothingIsLost) {
   const Expected expected = Produce(3000, 505);
-  const std::string config = Config("a", "group-signals", FreePort());
+  const std::string config = Config("a", "group-signals", FreeLoopbackPort());
   const pid_t pid = StartService(config, dir_ / "logs");
   std::this_thread::sleep_for(milliseconds(3500));
   ::kill(pid, SIGTERM);
@@ -409,11 +397,11 @@ TEST_F(KafkaServiceTest, AReplayQueuedWhileRunningCorrectsTheTopicUnderTheNewPol
   const std::string p1 = "redaction:\n  policy_version: p1\n" + rules + "keep}\n";
   const std::string p2 = "redaction:\n  policy_version: p2\n" + rules + "mask_name}\n";
   const ProcessResult first =
-      RunToIdle(Config("r", "group-r", FreePort(), "file", p1), dir_ / "logs-r1");
+      RunToIdle(Config("r", "group-r", FreeLoopbackPort(), "file", p1), dir_ / "logs-r1");
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const uint64_t published = ParseSummary(first.out).at("published");
 
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   const std::string config = Config("r", "group-r", port, "file", p2);
   const pid_t pid = StartService(config, dir_ / "logs-r2", 3000);
   int ready = 0;
