@@ -69,6 +69,7 @@ class ReaderView {
     in_.remove_prefix(n);
     return true;
   }
+  bool empty() const { return in_.empty(); }
 
  private:
   std::string_view in_;
@@ -257,6 +258,8 @@ Result<std::optional<SourceProgress>> StateStore::GetProgress(std::string_view s
     for (uint64_t& n : p.reject_reasons) ok = ok && r.Get(n);
     p.withhold_reasons.resize(withholds);
     for (uint64_t& n : p.withhold_reasons) ok = ok && r.Get(n);
+    // Written since names were masked in free text; progress written before has none.
+    if (ok && !r.empty()) ok = r.Get(p.names_redacted);
   }
   if (!ok) return Fail(ErrorCode::kInternal, "state store: source progress has an unknown layout");
   p.completed = completed != 0;
@@ -515,6 +518,7 @@ void StateStore::Transaction::PutProgress(std::string_view source_id, const Sour
   w.Put(static_cast<uint32_t>(p.withhold_reasons.size()));
   for (uint64_t n : p.reject_reasons) w.Put(n);
   for (uint64_t n : p.withhold_reasons) w.Put(n);
+  w.Put(p.names_redacted);
   Put(key, value);
 }
 

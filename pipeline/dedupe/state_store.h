@@ -74,6 +74,7 @@ struct SourceProgress {
   std::vector<uint64_t> withhold_reasons;  // by WithholdReason
   std::array<uint64_t, 4> redactions{};    // id_number, mobile, bank_card, email
   uint64_t batches = 0;
+  uint64_t names_redacted = 0;  // names of natural persons masked in free text
 };
 
 // A feed batch the HTTP sink has still to deliver (the outbox), or its receipt once the site

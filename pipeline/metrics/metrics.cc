@@ -308,6 +308,7 @@ std::string_view RedactionKindName(RedactionKind kind) {
     case RedactionKind::kMobile: return "mobile";
     case RedactionKind::kBankCard: return "bank_card";
     case RedactionKind::kEmail: return "email";
+    case RedactionKind::kName: return "name";
   }
   return "id_number";
 }

@@ -40,8 +40,8 @@ std::string_view BatchFlushCauseName(BatchFlushCause cause);  // "count", "bytes
 
 // What the free-text scanner masked: the label values of gongshi_redactions_total{kind}. Same
 // order and names as PiiKind (pipeline/redact/pii_scanner.h), which this stage may not include.
-enum class RedactionKind : uint8_t { kIdNumber, kMobile, kBankCard, kEmail };
-inline constexpr size_t kRedactionKindCount = static_cast<size_t>(RedactionKind::kEmail) + 1;
+enum class RedactionKind : uint8_t { kIdNumber, kMobile, kBankCard, kEmail, kName };
+inline constexpr size_t kRedactionKindCount = static_cast<size_t>(RedactionKind::kName) + 1;
 std::string_view RedactionKindName(RedactionKind kind);  // "id_number", "mobile", ...
 
 // Which output a failed write was for: the label values of gongshi_sink_write_errors_total{sink}.

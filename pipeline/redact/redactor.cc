@@ -2,17 +2,13 @@
 
 #include <array>
 #include <cstring>
+#include <filesystem>
 
 #include "pipeline/calendar/civil_date.h"
+#include "pipeline/validate/identifiers.h"
 
 namespace gongshi {
 namespace {
-
-// 复姓 (two-character surnames) common enough to matter; any other name keeps one character.
-constexpr std::array<std::string_view, 32> kCompoundSurnames = {
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
-    "司徒", "夏侯", "轩辕", "令狐", "钟离", "端木", "独孤", "南宫", "西门", "百里", "呼延",
-    "万俟", "闻人", "赫连", "澹台", "公羊", "太史", "申屠", "拓跋", "完颜", "单于"};
 
 size_t Utf8Length(unsigned char lead) {
   if (lead < 0x80) return 1;
@@ -43,6 +39,32 @@ Redactor::Redactor(const SchemaSet& schemas, const RedactionConfig& config)
 Result<std::unique_ptr<Redactor>> Redactor::Create(const SchemaSet& schemas,
                                                    const RedactionConfig& config) {
   std::unique_ptr<Redactor> redactor(new Redactor(schemas, config));
+  // The names dictionary: the structured mask keeps a compound surname (欧阳**) by it, and the
+  // free-text masking finds people by it.
+  std::string dictionary_path = config.names.dictionary;
+  if (dictionary_path.empty()) {
+    dictionary_path =
+        (std::filesystem::path(schemas.For(RecordKind::kPenalty).path()).parent_path() /
+         "names.json")
+            .string();
+  }
+  auto dictionary = NameDictionary::Load(dictionary_path);
+  if (!dictionary) return Fail(dictionary.error());
+  auto names = NameMasker::Create(*dictionary, config.names);
+  if (!names) return Fail(names.error());
+  redactor->names_ = std::move(*names);
+  if (config.names.individual_business_operator == FieldRule::kMask) {
+    return Fail(ErrorCode::kInvalidConfig,
+                "redaction.names.individual_business_operator: mask applies only to ID numbers; "
+                "use mask_name, drop or keep");
+  }
+  // Markers compare as the record's text does: full-width folded, spaces removed, upper case.
+  for (const std::string& marker : config.confidential_markers) {
+    std::string normal(marker.size(), '\0');
+    const auto n = NormalizeIdentifier(marker, normal.data(), normal.size());
+    normal.resize(n.value_or(0));
+    if (!normal.empty()) redactor->markers_.push_back(std::move(normal));
+  }
   for (const auto& [name, rule] : config.fields) {
     if (schemas.For(RecordKind::kLicense).FieldIndex(name) < 0 &&
         schemas.For(RecordKind::kPenalty).FieldIndex(name) < 0) {
@@ -91,6 +113,8 @@ Result<std::unique_ptr<Redactor>> Redactor::Create(const SchemaSet& schemas,
     }
     policy.subject_category = schema.FieldIndex("subject_category");
     policy.natural_person_value = schema.EnumIndex(policy.subject_category, "自然人");
+    policy.individual_business_value = schema.EnumIndex(policy.subject_category, "个体工商户");
+    policy.legal_rep_name = schema.FieldIndex("legal_rep_name");
     policy.subject_id_no = schema.FieldIndex("subject_id_no");
     policy.decision_date = schema.FieldIndex("decision_date");
     policy.confidential = schema.FieldIndex("confidential");
@@ -108,15 +132,8 @@ Result<std::unique_ptr<Redactor>> Redactor::Create(const SchemaSet& schemas,
   return redactor;
 }
 
-std::string_view Redactor::MaskName(std::string_view name, Arena& arena) {
-  size_t keep = name.empty() ? 0 : Utf8Length(static_cast<unsigned char>(name[0]));
-  for (std::string_view surname : kCompoundSurnames) {
-    if (name.size() > surname.size() && name.substr(0, surname.size()) == surname) {
-      keep = surname.size();
-      break;
-    }
-  }
-  keep = std::min(keep, name.size());
+std::string_view Redactor::MaskName(std::string_view name, Arena& arena) const {
+  const size_t keep = std::min(names_->SurnameBytes(name), name.size());
   size_t rest = 0;
   for (size_t i = keep; i < name.size(); i += Utf8Length(static_cast<unsigned char>(name[i]))) {
     ++rest;
@@ -127,17 +144,39 @@ std::string_view Redactor::MaskName(std::string_view name, Arena& arena) {
   return {out, keep + rest};
 }
 
-WithholdReason Redactor::WithholdFor(const Record& record, const KindPolicy& policy) const {
+bool Redactor::RemarkHasMarker(std::string_view remark) {
+  if (markers_.empty()) return false;
+  // Normalising never changes a CJK character: a remark without the first character of any
+  // marker holds none of them (the usual case, and the cheap one).
+  bool maybe = false;
+  for (const std::string& marker : markers_) {
+    const size_t first =
+        std::min<size_t>(marker.size(), Utf8Length(static_cast<unsigned char>(marker[0])));
+    if (static_cast<unsigned char>(marker[0]) < 0x80 ||
+        remark.find(marker.substr(0, first)) != std::string_view::npos) {
+      maybe = true;
+      break;
+    }
+  }
+  if (!maybe) return false;
+  remark_.resize(remark.size());
+  const auto n = NormalizeIdentifier(remark, remark_.data(), remark_.size());
+  const std::string_view normal(remark_.data(), n.value_or(0));
+  for (const std::string& marker : markers_) {
+    if (normal.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+WithholdReason Redactor::WithholdFor(const Record& record, const KindPolicy& policy) {
   if (policy.confidential >= 0 && record.present.test(policy.confidential) &&
       record.fields[policy.confidential] == "true") {
     return WithholdReason::kConfidential;
   }
-  if (policy.remark >= 0 && record.present.test(policy.remark)) {
-    for (const std::string& marker : config_.confidential_markers) {
-      if (record.fields[policy.remark].find(marker) != std::string_view::npos) {
-        return WithholdReason::kConfidential;
-      }
-    }
+  // "不予公示", "不 予 公 示", "（涉密）": written as clerks write them.
+  if (policy.remark >= 0 && record.present.test(policy.remark) &&
+      RemarkHasMarker(record.fields[policy.remark])) {
+    return WithholdReason::kConfidential;
   }
   if (config_.withhold_minors && policy.subject_category >= 0 &&
       record.values[policy.subject_category] == policy.natural_person_value &&
@@ -162,6 +201,35 @@ void Redactor::RedactFields(Record& record, const KindPolicy& policy, Arena& are
   const RecordSchema& schema = schemas_.For(record.kind);
   const bool natural_person = policy.subject_category >= 0 &&
                               record.values[policy.subject_category] == policy.natural_person_value;
+  const bool individual_business =
+      policy.subject_category >= 0 &&
+      record.values[policy.subject_category] == policy.individual_business_value;
+  // The record's own natural persons, as the record names them (before their fields are masked):
+  // every name field whose rule for this record is not keep. Their names are masked in the free
+  // text by the same rule.
+  std::array<std::string_view, 4> own{};
+  size_t own_count = 0;
+  auto rule_for = [&](int i) {
+    const FieldSpec& spec = schema.field(i);
+    FieldRule rule = policy.rules[i];
+    if (spec.personal == PersonalKind::kNameIfNaturalPerson && !natural_person) {
+      rule = FieldRule::kKeep;  // an organisation's name is not personal data
+    }
+    // The operator (经营者) of a 个体工商户 is a natural person, unlike a company's 法定代表人.
+    if (i == policy.legal_rep_name && individual_business) {
+      rule = config_.names.individual_business_operator;
+    }
+    return rule;
+  };
+  for (int i = 0; i < schema.field_count(); ++i) {
+    const FieldSpec& spec = schema.field(i);
+    const bool is_name =
+        spec.personal == PersonalKind::kName || spec.personal == PersonalKind::kNameIfNaturalPerson;
+    if (is_name && record.present.test(i) && rule_for(i) != FieldRule::kKeep &&
+        own_count < own.size()) {
+      own[own_count++] = record.fields[i];
+    }
+  }
   for (int i = 0; i < schema.field_count(); ++i) {
     if (!record.present.test(i)) continue;
     const FieldSpec& spec = schema.field(i);
@@ -169,11 +237,7 @@ void Redactor::RedactFields(Record& record, const KindPolicy& policy, Arena& are
       record.present.reset(i);
       continue;
     }
-    FieldRule rule = policy.rules[i];
-    if (spec.personal == PersonalKind::kNameIfNaturalPerson && !natural_person) {
-      rule = FieldRule::kKeep;  // an organisation's name is not personal data
-    }
-    switch (rule) {
+    switch (rule_for(i)) {
       case FieldRule::kDrop:
         record.present.reset(i);
         record.fields[i] = {};
@@ -191,6 +255,10 @@ void Redactor::RedactFields(Record& record, const KindPolicy& policy, Arena& are
     }
     if (policy.scan[i]) {
       record.fields[i] = scanner_.Redact(record.fields[i], arena, counts.free_text, scratch_);
+      if (config_.names.free_text) {
+        record.fields[i] = names_->Mask(record.fields[i], std::span(own.data(), own_count), arena,
+                                        counts.names, name_scratch_);
+      }
     }
   }
 }

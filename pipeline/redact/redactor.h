@@ -1,6 +1,7 @@
 // Redactor: the redact stage. Applies the structured-field policy to the fields the schemas tag as
-// personal, masks ID numbers, mobiles, bank cards and e-mails in every published text, and
-// withholds whole records that must not be published (minors, confidential, warning-only).
+// personal, masks ID numbers, mobiles, bank cards, e-mails and the names of natural persons in
+// every published text, and withholds whole records that must not be published (minors,
+// confidential, warning-only).
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include "pipeline/config/config.h"
 #include "pipeline/record/record.h"
+#include "pipeline/redact/name_masker.h"
 #include "pipeline/redact/pii_scanner.h"
 #include "pipeline/schema/schema.h"
 
@@ -16,6 +18,7 @@ namespace gongshi {
 // What one batch's redaction did, for the summary and metrics.
 struct RedactionCounts {
   PiiCounts free_text;
+  uint64_t names = 0;  // names of natural persons masked in free text
   uint64_t fields_masked = 0;
   uint64_t fields_dropped = 0;
 };
@@ -25,7 +28,8 @@ class Redactor {
  public:
   // The policy lint: every field a schema tags as personal must have a rule in `config.fields`,
   // and the rule must fit the field (an ID number is never kept in clear, only a name can be
-  // masked to its surname). Otherwise the run refuses to start, naming the field.
+  // masked to its surname). Otherwise the run refuses to start, naming the field. The names
+  // dictionary is config.names.dictionary, else names.json beside the schemas.
   static Result<std::unique_ptr<Redactor>> Create(const SchemaSet& schemas,
                                                   const RedactionConfig& config);
 
@@ -34,7 +38,7 @@ class Redactor {
   void Process(RecordBatch& batch, RedactionCounts& counts);
 
   // Masks a natural person's name to its surname: 张三 -> 张*, 欧阳娜娜 -> 欧阳**.
-  static std::string_view MaskName(std::string_view name, Arena& arena);
+  std::string_view MaskName(std::string_view name, Arena& arena) const;
 
  private:
   struct KindPolicy {
@@ -42,6 +46,8 @@ class Redactor {
     std::vector<bool> scan;        // by field index: run the free-text scanner on it
     int subject_category = -1;
     int natural_person_value = -1;
+    int individual_business_value = -1;
+    int legal_rep_name = -1;
     int subject_id_no = -1;
     int decision_date = -1;
     int confidential = -1;
@@ -50,15 +56,20 @@ class Redactor {
     uint64_t warning_only_mask = 0;  // 警告 | 通报批评
   };
   Redactor(const SchemaSet& schemas, const RedactionConfig& config);
-  WithholdReason WithholdFor(const Record& record, const KindPolicy& policy) const;
+  WithholdReason WithholdFor(const Record& record, const KindPolicy& policy);
+  bool RemarkHasMarker(std::string_view remark);
   void RedactFields(Record& record, const KindPolicy& policy, Arena& arena,
                     RedactionCounts& counts);
 
   const SchemaSet& schemas_;
   RedactionConfig config_;
   PiiScanner scanner_;
+  std::unique_ptr<NameMasker> names_;  // null with redaction.names.free_text off
   KindPolicy policies_[3];
+  std::vector<std::string> markers_;  // confidential markers, normalised like remarks
   std::vector<PiiSpan> scratch_;
+  std::vector<NameMasker::Hidden> name_scratch_;
+  std::string remark_;  // a remark, normalised
 };
 
 }  // namespace gongshi

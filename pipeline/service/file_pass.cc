@@ -62,8 +62,9 @@ std::string RunSummary::ToJson() const {
                [](size_t i) { return WithholdReasonCode(static_cast<WithholdReason>(i)); });
   AppendJsonKey(out, "redacted_in_free_text");
   out.push_back('{');
-  const char* kinds[] = {"id_number", "mobile", "bank_card", "email"};
-  for (size_t i = 0; i < 4; ++i) {
+  const char* kinds[] = {"id_number", "mobile", "bank_card", "email", "name"};
+  static_assert(std::size(kinds) == std::tuple_size_v<decltype(counts.redactions)>);
+  for (size_t i = 0; i < std::size(kinds); ++i) {
     AppendJsonKey(out, kinds[i], i == 0);
     AppendJsonUint(out, counts.redactions[i]);
   }

@@ -74,6 +74,7 @@ void RunCounts::Add(const BatchCounts& counts) {
 void RunCounts::Add(const SourceProgress& progress) {
   AddCounts(*this, progress.outcomes, progress.reject_reasons, progress.withhold_reasons,
             progress.redactions);
+  redactions[static_cast<size_t>(RedactionKind::kName)] += progress.names_redacted;
   batches += progress.batches;
 }
 
@@ -177,8 +178,8 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
                  .csv_encoding =
                      ParseCsvEncoding(config.feeds.csv_encoding).value_or(CsvEncoding::kUtf8Bom)}),
       dead_letter_(*parts.schemas, out_dir, original,
-                   parts.hash->DeriveKey("gongshi dead-letter seal v1"),
-                   parts.hash->DeriveKey("gongshi dead-letter nonce v1")) {
+                   parts.hash->DeriveKey(kDeadLetterSealKeyLabel),
+                   parts.hash->DeriveKey(kDeadLetterNonceKeyLabel)) {
   region_index_ = parts.calendar->RegionIndex(config.deadline.region);
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     const RecordSchema& schema = parts.schemas->For(kind);
@@ -579,6 +580,7 @@ Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::strin
     counts->AddRedactions(RedactionKind::kMobile, redaction.free_text.mobile);
     counts->AddRedactions(RedactionKind::kBankCard, redaction.free_text.bank_card);
     counts->AddRedactions(RedactionKind::kEmail, redaction.free_text.email);
+    counts->AddRedactions(RedactionKind::kName, redaction.names);
     counts->feed_bytes_written += feed_stats.bytes;
     // Credit repairs: from the start of the repair day (Asia/Shanghai) to the durable withdrawal.
     const int64_t now_ms = info.published_ms != 0 ? info.published_ms : UnixMillisNow();
@@ -608,6 +610,7 @@ Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::strin
   progress.redactions[1] += redaction.free_text.mobile;
   progress.redactions[2] += redaction.free_text.bank_card;
   progress.redactions[3] += redaction.free_text.email;
+  progress.names_redacted += redaction.names;
   progress.batches += 1;
 
   // One transaction for every batch: its buffers keep their capacity.

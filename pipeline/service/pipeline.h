@@ -60,7 +60,7 @@ struct RunCounts {
   std::array<uint64_t, 7> outcomes{};  // by Outcome
   std::vector<uint64_t> reject_reasons = std::vector<uint64_t>(AllRejectReasons().size() + 1);
   std::vector<uint64_t> withhold_reasons = std::vector<uint64_t>(kWithholdReasonCount);
-  std::array<uint64_t, 4> redactions{};  // id_number, mobile, bank_card, email
+  std::array<uint64_t, 5> redactions{};  // id_number, mobile, bank_card, email, name
   uint64_t batches = 0;
   uint64_t read() const;
   // Adds one batch's figures (as ProcessBatch reported them for the metrics).

@@ -73,12 +73,105 @@ TEST_F(RedactorTest, OrganisationNamesAreNotPersonal) {
 }
 
 TEST_F(RedactorTest, NameMasksKeepTheSurname) {
+  auto redactor = Redactor::Create(Schemas(), {});
+  ASSERT_TRUE(redactor) << redactor.error().ToString();
   Arena arena;
-  EXPECT_EQ(Redactor::MaskName("张三", arena), "张*");
-  EXPECT_EQ(Redactor::MaskName("张三丰", arena), "张**");
-  EXPECT_EQ(Redactor::MaskName("诸葛亮", arena), "诸葛*");
-  EXPECT_EQ(Redactor::MaskName("王", arena), "王");
-  EXPECT_EQ(Redactor::MaskName("", arena), "");
+  EXPECT_EQ((*redactor)->MaskName("张三", arena), "张*");
+  EXPECT_EQ((*redactor)->MaskName("张三丰", arena), "张**");
+  EXPECT_EQ((*redactor)->MaskName("诸葛亮", arena), "诸葛*");
+  EXPECT_EQ((*redactor)->MaskName("欧阳娜娜", arena), "欧阳**");
+  EXPECT_EQ((*redactor)->MaskName("王", arena), "王");
+  EXPECT_EQ((*redactor)->MaskName("", arena), "");
+}
+
+// --- Names in free text
+
+TEST_F(RedactorTest, TheSubjectsNameIsMaskedInEveryFreeTextFieldAsWritten) {
+  const Record r = Redact(With(
+      With(
+          Person(), "violation_facts",
+          Quoted("经查，当事人欧阳娜娜于2024年3月无证经营，欧阳 娜娜称不知情，欧阳娜娜某亦在场。")),
+      "remark", Quoted("送达欧阳　娜娜本人")));
+  EXPECT_EQ(Get(r, "subject_name"), "欧阳**");
+  EXPECT_EQ(Get(r, "violation_facts"),
+            "经查，当事人欧阳**于2024年3月无证经营，欧阳 **称不知情，欧阳**某亦在场。");
+  EXPECT_EQ(Get(r, "remark"), "送达欧阳　**本人");
+  EXPECT_GE(counts_.names, 4u);
+}
+
+TEST_F(RedactorTest, TheOperatorOfAnIndividualBusinessIsANaturalPerson) {
+  const std::string shop =
+      With(With(With(Fixture("penalty_valid.json"), "subject_category", Quoted("个体工商户")),
+                "legal_rep_name", Quoted("张伟")),
+           "violation_facts", Quoted("经营者张伟在店内销售过期食品，张伟当场承认。"));
+  const Record r = Redact(shop);
+  EXPECT_EQ(Get(r, "legal_rep_name"), "张*");
+  EXPECT_EQ(Get(r, "violation_facts"), "经营者张*在店内销售过期食品，张*当场承认。");
+  // The policy can keep it, as for a company's 法定代表人.
+  RedactionConfig keep;
+  keep.names.individual_business_operator = FieldRule::kKeep;
+  keep.names.roles = {};
+  const Record kept = Redact(shop, Outcome::kPublished, keep);
+  EXPECT_EQ(Get(kept, "legal_rep_name"), "张伟");
+}
+
+TEST_F(RedactorTest, PeopleNamedAfterRoleWordsAreMasked) {
+  const Record r = Redact(
+      With(Fixture("penalty_valid.json"), "violation_facts",
+           Quoted("证人李娜证实，受害人王芳、张伟报警称，驾驶人欧阳修文驾驶车辆，顾客赵丽等人购买，"
+                  "负责人：孙强称不知情。")));
+  EXPECT_EQ(Get(r, "violation_facts"),
+            "证人李*证实，受害人王*、张*报警称，驾驶人欧阳**驾驶车辆，顾客赵*等人购买，"
+            "负责人：孙*称不知情。");
+}
+
+TEST_F(RedactorTest, OrganisationsPlacesPublicRolesAndOrdinaryWordsAfterRolesStay) {
+  const std::string facts =
+      "申请人杭州鑫盛网络科技有限公司提出申请，当事人于2024年5月、当事人于当日、受害人王家村村民，"
+      "法定代表人王小明到场，当事人张某某、李某称，经营者在西湖区经营，当事人明知故犯，"
+      "申请人申请延期。";
+  const Record r = Redact(With(Fixture("penalty_valid.json"), "violation_facts", Quoted(facts)));
+  EXPECT_EQ(Get(r, "violation_facts"), facts);
+  EXPECT_EQ(counts_.names, 0u);
+}
+
+TEST_F(RedactorTest, NamesInFreeTextCanBeTurnedOff) {
+  RedactionConfig off;
+  off.names.free_text = false;
+  const std::string facts = "证人李娜证实";
+  const Record r = Redact(With(Fixture("penalty_valid.json"), "violation_facts", Quoted(facts)),
+                          Outcome::kPublished, off);
+  EXPECT_EQ(Get(r, "violation_facts"), facts);
+}
+
+TEST_F(RedactorTest, ExtraRolesAndPublicRolesComeFromThePolicy) {
+  RedactionConfig config;
+  config.names.roles = {"养殖户"};
+  config.names.public_roles = {"法定代表人", "证人"};
+  const Record r =
+      Redact(With(Fixture("penalty_valid.json"), "violation_facts", Quoted("养殖户刘强，证人李娜")),
+             Outcome::kPublished, config);
+  EXPECT_EQ(Get(r, "violation_facts"), "养殖户刘*，证人李娜");
+}
+
+TEST_F(RedactorTest, ConfidentialMarkersCompareAfterTheTextsNormalisation) {
+  for (std::string_view remark : {"不 予 公 示", "本案不予公示。", "（涉 密）", "不公开　"}) {
+    EXPECT_EQ(
+        Redact(With(Fixture("penalty_valid.json"), "remark", Quoted(std::string(remark)))).outcome,
+        Outcome::kWithheld)
+        << remark;
+  }
+  // A marker configured in full-width letters matches the half-width text, and the reverse.
+  RedactionConfig config;
+  config.confidential_markers = {"ＮＯＰＵＢ"};
+  EXPECT_EQ(Redact(With(Fixture("penalty_valid.json"), "remark", Quoted("nopub")),
+                   Outcome::kPublished, config)
+                .outcome,
+            Outcome::kWithheld);
+  EXPECT_EQ(Redact(With(Fixture("penalty_valid.json"), "remark", Quoted("公开")),
+                   Outcome::kPublished, config)
+                .outcome,
+            Outcome::kPublished);
 }
 
 TEST_F(RedactorTest, FreeTextIsScannedInEveryPublishedTextField) {
