@@ -62,3 +62,49 @@ function(gongshi_add_benchmark name)
       ENVIRONMENT "GONGSHI_DATA_DIR=${PROJECT_SOURCE_DIR}")
   endif()
 endfunction()
+
+# --- Fuzzing (tests/fuzz). GONGSHI_FUZZ=ON with clang builds the libFuzzer targets: every stage
+# library gets coverage instrumentation and ASan+UBSan (-fsanitize=fuzzer-no-link), the targets
+# themselves libFuzzer's main (-fsanitize=fuzzer). g++ has no libFuzzer, so there the option only
+# warns. UBSan aborts on its first report, so libFuzzer keeps the input as a crash.
+set(GONGSHI_FUZZ_ENGINE OFF)
+if(GONGSHI_FUZZ)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    set(GONGSHI_FUZZ_ENGINE ON)
+    target_compile_options(gongshi_build_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                         -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    target_link_options(gongshi_build_flags INTERFACE -fsanitize=address,undefined)
+  else()
+    message(WARNING "GONGSHI_FUZZ needs clang (CC=clang CXX=clang++); the fuzz targets are not built")
+  endif()
+endif()
+
+# gongshi_add_fuzz_target(json_parser_fuzz SOURCES json_parser_fuzz.cc DEPS gongshi::parse)
+# builds the libFuzzer binary json_parser_fuzz (GONGSHI_FUZZ with clang) and, in every build with
+# tests, json_parser_fuzz_replay (tests/fuzz/replay_main.cc), registered with ctest under the label
+# `fuzz`: it feeds each file of corpus/json_parser_fuzz/ and crashes/json_parser_fuzz/ (if there)
+# to the target once, so the corpora replay in the g++ release and ASan runs too.
+function(gongshi_add_fuzz_target name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPS;DEFINES")
+  set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/corpus/${name})
+  set(crashes ${CMAKE_CURRENT_SOURCE_DIR}/crashes/${name})
+  set(targets)
+  if(GONGSHI_FUZZ_ENGINE)
+    add_executable(${name} ${arg_SOURCES})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    list(APPEND targets ${name})
+  endif()
+  if(GONGSHI_BUILD_TESTS)
+    add_executable(${name}_replay ${arg_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cc)
+    add_test(NAME ${name}_replay COMMAND ${name}_replay ${corpus} --if-present ${crashes})
+    set_tests_properties(${name}_replay PROPERTIES LABELS fuzz TIMEOUT 300
+      ENVIRONMENT "GONGSHI_DATA_DIR=${PROJECT_SOURCE_DIR}")
+    list(APPEND targets ${name}_replay)
+  endif()
+  foreach(target ${targets})
+    target_link_libraries(${target} PRIVATE ${arg_DEPS} gongshi_build_flags)
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR})
+    target_compile_definitions(${target} PRIVATE ${arg_DEFINES})
+  endforeach()
+endfunction()

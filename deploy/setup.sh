@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gongshi set-up on Debian 12: installs the missing Debian packages, builds, then
 #   deploy/setup.sh demo    runs `gongshi demo`
-#   deploy/setup.sh test    runs every test, then again under ASan+UBSan (what .ci/run and CI run)
+#   deploy/setup.sh test    runs every test, then again under ASan+UBSan, then each libFuzzer
+#                           target for ${GONGSHI_FUZZ_SECONDS:-60} s (what .ci/run and CI run)
 #   deploy/setup.sh build   only builds
 # The build goes to build/release (override with GONGSHI_BUILD_DIR).
 set -euo pipefail
@@ -13,6 +14,7 @@ packages=(
   libspdlog-dev libcli11-dev libyaml-cpp-dev libxxhash-dev libssl-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcivetweb-dev prometheus nginx
   chromium fonts-wqy-microhei
+  clang libclang-rt-14-dev
 )
 
 missing=()
@@ -54,8 +56,16 @@ case "${1:-build}" in
     cmake -S . -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGONGSHI_SANITIZER=address \
       -DGONGSHI_BUILD_BENCH=OFF >/dev/null
     cmake --build "$asan_dir" --parallel "$(nproc)"
-    exec ctest --test-dir "$asan_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 \
-      -LE 'large|deploy|browser' -E 'MemoryDoesNotGrowWithTheInput'
+    asan_status=0
+    ctest --test-dir "$asan_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 \
+      -LE 'large|deploy|browser' -E 'MemoryDoesNotGrowWithTheInput' || asan_status=$?
+    # Then each libFuzzer target for GONGSHI_FUZZ_SECONDS from its corpus (a clang build of its
+    # own, build/fuzz); it runs even after an ASan failure so one run reports both, and the ASan
+    # result decides the exit status first.
+    fuzz_status=0
+    tests/fuzz/run.sh "${GONGSHI_FUZZ_SECONDS:-60}" || fuzz_status=$?
+    ((asan_status == 0)) || exit "$asan_status"
+    exit "$fuzz_status"
     ;;
   build) ;;
   *) echo "usage: deploy/setup.sh demo|test|build" >&2; exit 2 ;;
