@@ -18,7 +18,10 @@ size_t Utf8Length(unsigned char lead) {
   return 1;
 }
 
-// The 18th birthday as a day number (29 Feb births turn 18 on 1 Mar in non-leap years).
+// The 18th birthday as a day number (29 Feb births have theirs on 1 Mar in non-leap years). Age
+// in 周岁 is counted from the day after the birthday (最高人民法院法释〔2006〕1号 Art. 2, which
+// administrative practice follows), so a decision on the 18th birthday itself is still a minor's:
+// withheld. Where readings differ, this one withholds one day more, never one day less.
 int32_t EighteenthBirthday(int32_t birth_day) {
   const CivilDate birth = CivilFromDays(birth_day);
   const int year = birth.year + 18;
@@ -182,7 +185,7 @@ WithholdReason Redactor::WithholdFor(const Record& record, const KindPolicy& pol
       record.values[policy.subject_category] == policy.natural_person_value &&
       policy.subject_id_no >= 0 && record.present.test(policy.subject_id_no) &&
       record.values[policy.subject_id_no] != 0 &&
-      record.values[policy.decision_date] <
+      record.values[policy.decision_date] <=
           EighteenthBirthday(static_cast<int32_t>(record.values[policy.subject_id_no]))) {
     return WithholdReason::kMinor;
   }

@@ -1,6 +1,7 @@
 // HttpReceiver: a fault-injecting HTTP/1.1 receiver on 127.0.0.1 that stands in for a
 // credit-disclosure site in the HTTP sink's tests, with a real receiver's idempotency semantics
-// (one acceptance per Idempotency-Key) and counts that show every batch acknowledged exactly once.
+// (one acceptance per Idempotency-Key; or none, to show a second acceptance is seen), books that
+// count every acceptance of every key, and a log of every request and what it was answered.
 // Header-only: a test that includes it links OpenSSL::Crypto (SHA-256 of the body, EVP).
 #pragma once
 
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -35,17 +37,6 @@
 #include <unistd.h>
 
 namespace gongshi::testing {
-
-// One request as the receiver saw it.
-struct ReceivedRequest {
-  std::string method;
-  std::string path;                            // the request target as sent (query included)
-  std::map<std::string, std::string> headers;  // lower-case names; a repeated header joined by ", "
-  std::string body;     // as read: only the part read before a reset mid-body
-  int status_sent = 0;  // the final status written (1xx not counted); 0 = none: reset, no answer
-  int connection = 0;  // 1, 2, … in the order connections were accepted: equal = keep-alive reuse
-  std::chrono::steady_clock::time_point received_at;  // when its headers were complete
-};
 
 // What the receiver does to one request instead of (or on top of) normal service.
 struct Fault {
@@ -115,6 +106,33 @@ struct Fault {
   }
 };
 
+// One request as the receiver saw it: an entry of its log (requests()).
+struct ReceivedRequest {
+  std::string method;
+  std::string path;                            // the request target as sent (query included)
+  std::map<std::string, std::string> headers;  // lower-case names; a repeated header joined by ", "
+  std::string body;  // as read: only the part read before a reset mid-body
+  // The headers the books are kept by, as sent ("" when absent), and the SHA-256 (lower-case hex)
+  // of `body` as read.
+  std::string idempotency_key;
+  std::string sequence;  // X-Gongshi-Batch-Sequence
+  std::string body_sha256;
+  // The final status written to a client still connected (1xx not counted); 0 = none: a reset,
+  // no answer, a connection dropped by the hook, or a client that had hung up (client_gone).
+  int status_sent = 0;
+  bool client_gone = false;          // the client had closed its side when the answer was due
+  bool dropped = false;              // the request hook dropped the connection (SetRequestHook)
+  std::optional<Fault::Kind> fault;  // the script's or the default's (SetDefault); none: served
+  bool stored = false;  // normal service stored the body as an acceptance (see accepted())
+  bool repeat = false;  // answered as a repeat of the key's acceptance, nothing stored
+  int connection = 0;  // 1, 2, … in the order connections were accepted: equal = keep-alive reuse
+  std::chrono::steady_clock::time_point received_at;  // when its headers were complete
+};
+
+// Where the request hook runs: the body is read whole, before any service or fault; or normal
+// service has just stored the body as an acceptance, before the answer is written.
+enum class RequestStage { kBodyRead, kStored };
+
 struct HttpReceiverOptions {
   int port = 0;                               // 0: any free port; port() tells
   std::string path = "/feeds";                // requests for another path (query ignored) get 404
@@ -125,6 +143,10 @@ struct HttpReceiverOptions {
   // A key already accepted, sent again with another body, gets 422 (the IETF idempotency-key
   // draft's answer) and is counted in conflicts(), not in repeats(): a batch id must name one body.
   bool reject_key_reuse_with_different_body = true;
+  // false: a site that ignores Idempotency-Key (they exist): every request given normal service
+  // is stored and accepted again, so accepted() counts 2 for a key sent twice; never a repeat or
+  // a conflict. What a test needs to show that a second acceptance is seen.
+  bool deduplicate = true;
   int accept_status = 200;            // the 2xx of an acceptance (and of its repeats)
   size_t max_body_bytes = 64u << 20;  // a larger Content-Length gets 413 and the connection closes
   size_t max_header_bytes = 64u << 10;  // larger headers get 431 and the connection closes
@@ -213,14 +235,30 @@ class HttpReceiver {
     script_.clear();
   }
 
-  // Idempotency-Key -> 1 for every key accepted (the first normal service of that key).
+  // Runs on the connection's thread at `stage` of every request that gets there, without the
+  // receiver's lock (it may call the receiver); the client is waiting for its answer meanwhile.
+  // Returns false to drop the connection there without an answer, as a site that died would:
+  // e.g. a test kills the client inside a request and makes sure no answer reaches anyone.
+  // Replaces an earlier hook; an empty function removes it.
+  using RequestHook = std::function<bool(const ReceivedRequest&, RequestStage)>;
+  void SetRequestHook(RequestHook hook) {
+    std::lock_guard lock(mutex_);
+    hook_ = hook ? std::make_shared<const RequestHook>(std::move(hook)) : nullptr;
+  }
+
+  // The site's books. Idempotency-Key -> acceptances: the times normal service stored a body
+  // under the key as a publication of its own. Deduplicating (the default), once per key: the
+  // first normal service; later ones are repeats. Not deduplicating, every normal service. An
+  // acceptance whose 2xx never reached the client (a reply lost by a fault, the hook or a client
+  // that hung up) counts all the same: the batch is on the site.
   std::map<std::string, int> accepted() const {
     std::lock_guard lock(mutex_);
     std::map<std::string, int> out;
-    for (const auto& [key, batch] : batches_) out[key] = 1;
+    for (const auto& [key, batch] : batches_) out[key] = batch.acceptances;
     return out;
   }
-  // Idempotency-Key -> times the key was sent again after its acceptance (and answered as then).
+  // Idempotency-Key -> times the key was sent again after its acceptance and answered as then
+  // (the acceptance's status and receipt), nothing stored. Always empty when not deduplicating.
   std::map<std::string, int> repeats() const {
     std::lock_guard lock(mutex_);
     std::map<std::string, int> out;
@@ -238,15 +276,37 @@ class HttpReceiver {
     }
     return out;
   }
-  // Idempotency-Key -> the body accepted under it: what the site holds, to check nothing is lost.
+  // Idempotency-Key -> the body of its first acceptance: what the site holds.
   std::map<std::string, std::string> accepted_bodies() const {
     std::lock_guard lock(mutex_);
     std::map<std::string, std::string> out;
     for (const auto& [key, batch] : batches_) out[key] = batch.body;
     return out;
   }
-  // Every request in arrival order. A request is listed before its answer is written, so a client
-  // that has its answer finds the request here.
+  // Idempotency-Key -> requests that carried it after its first one, whatever they were
+  // answered (every re-send: the client's, after a fault or a restart, or curl's own).
+  std::map<std::string, int> resends() const {
+    std::lock_guard lock(mutex_);
+    std::map<std::string, int> out;
+    for (const ReceivedRequest& request : requests_) {
+      if (!request.idempotency_key.empty()) ++out[request.idempotency_key];
+    }
+    for (auto it = out.begin(); it != out.end();) {
+      it = --it->second == 0 ? out.erase(it) : std::next(it);
+    }
+    return out;
+  }
+  // Requests given a fault of the script or the default that kept a 2xx from them (a status,
+  // Retry-After, a reset, no answer); a slow answer is a 2xx and does not count. Each explains at
+  // most one re-send: the bound of a sink's re-sends.
+  size_t faults_injected() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<size_t>(std::count_if(requests_.begin(), requests_.end(), [](const auto& r) {
+      return r.fault.has_value() && *r.fault != Fault::Kind::kSlow;
+    }));
+  }
+  // The log: every request in arrival order. A request is listed before its answer is written,
+  // so a client that has its answer finds the request here.
   std::vector<ReceivedRequest> requests() const {
     std::lock_guard lock(mutex_);
     return requests_;
@@ -256,6 +316,14 @@ class HttpReceiver {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
   }
+  // Until `done` holds for the log (called under the receiver's lock at every change: keep it
+  // short, and do not call the receiver from it).
+  bool WaitForLog(const std::function<bool(const std::vector<ReceivedRequest>&)>& done,
+                  std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return done(requests_); });
+  }
+  // Until `n` keys have been accepted.
   bool WaitForAccepted(size_t n, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return batches_.size() >= n; });
@@ -263,9 +331,10 @@ class HttpReceiver {
 
  private:
   struct Batch {
-    std::string body;
+    std::string body;  // of the first acceptance
     std::string content_sha256;
-    std::string answer;  // the body of the acceptance, given again to every repeat
+    std::string answer;  // the body of the first acceptance, given again to every repeat
+    int acceptances = 0;
     int repeats = 0;
     int conflicts = 0;
   };
@@ -277,6 +346,12 @@ class HttpReceiver {
     int status = 200;
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+  };
+  // Normal service's answer and what it did to the books.
+  struct Served {
+    Response response;
+    bool stored = false;
+    bool repeat = false;
   };
   enum class Wait { kReady, kStopping };
 
@@ -395,7 +470,40 @@ class HttpReceiver {
     while (ReadMore(fd, discard)) discard.clear();
   }
 
+  // A client that closed its side (curl does when it gives up) gets no answer: one written into
+  // its closed socket would be logged as answered. A client that only half-closed looks the same;
+  // curl never does.
+  static bool ClientHungUp(int fd) {
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    if ((p.revents & (POLLHUP | POLLERR | POLLRDHUP)) != 0) return true;
+    char c;
+    return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+  }
+
+  // Runs the hook, if any; false: drop the connection.
+  bool RunHook(const ReceivedRequest& request, RequestStage stage) {
+    std::shared_ptr<const RequestHook> hook;
+    {
+      std::lock_guard lock(mutex_);
+      hook = hook_;
+    }
+    return hook == nullptr || (*hook)(request, stage);
+  }
+
+  // The log's columns from the headers and the body as read so far.
+  static void FillColumns(ReceivedRequest& request) {
+    const auto header = [&](const char* name) {
+      const auto it = request.headers.find(name);
+      return it == request.headers.end() ? std::string() : it->second;
+    };
+    request.idempotency_key = header("idempotency-key");
+    request.sequence = header("x-gongshi-batch-sequence");
+    request.body_sha256 = Sha256Hex(request.body);
+  }
+
   void Record(ReceivedRequest request) {
+    FillColumns(request);
     {
       std::lock_guard lock(mutex_);
       requests_.push_back(std::move(request));
@@ -501,25 +609,52 @@ class HttpReceiver {
     return true;
   }
 
-  // Normal service: checks, then one acceptance per Idempotency-Key. Called with the whole body.
-  Response NormalService(const ReceivedRequest& request) {
+  // Normal service: checks, then one acceptance per Idempotency-Key (every time when not
+  // deduplicating). Called with the whole body.
+  Served NormalService(const ReceivedRequest& request) {
+    if (std::optional<Response> refused = Check(request)) return {std::move(*refused)};
+    const std::string key = request.headers.at("idempotency-key");
+    const std::string actual_sha256 = Sha256Hex(request.body);
+    std::lock_guard lock(mutex_);
+    Batch& batch = batches_[key];
+    if (batch.acceptances > 0 && options_.deduplicate) {
+      if (options_.reject_key_reuse_with_different_body && batch.content_sha256 != actual_sha256) {
+        ++batch.conflicts;
+        return {{422, JsonError("Idempotency-Key " + key + " was accepted with another body"), {}}};
+      }
+      ++batch.repeats;
+      return {{options_.accept_status, batch.answer, {}}, false, true};
+    }
+    // The receipt numbers acceptances across keys: a site without deduplication gives a second
+    // receipt to a second acceptance.
+    const std::string answer = "{\"receipt\":\"r-" + std::to_string(++acceptances_) + "\"}";
+    if (batch.acceptances++ == 0) {
+      batch.body = request.body;
+      batch.content_sha256 = actual_sha256;
+      batch.answer = answer;
+    }
+    return {{options_.accept_status, answer, {}}, true, false};
+  }
+
+  // What normal service refuses, and how it answers; nullopt: the request is for the books.
+  std::optional<Response> Check(const ReceivedRequest& request) const {
     const auto header = [&](const std::string& name) -> std::string {
       const auto it = request.headers.find(name);
       return it == request.headers.end() ? "" : it->second;
     };
     if (request.path.substr(0, request.path.find('?')) != options_.path) {
-      return {404,
-              JsonError("no such path: " + request.path + " (this receiver serves " +
-                        options_.path + ")"),
-              {}};
+      return Response{404,
+                      JsonError("no such path: " + request.path + " (this receiver serves " +
+                                options_.path + ")"),
+                      {}};
     }
     if (request.method != "POST") {
-      return {405, JsonError("only POST is served"), {{"Allow", "POST"}}};
+      return Response{405, JsonError("only POST is served"), {{"Allow", "POST"}}};
     }
     if (!options_.auth_value.empty()) {
       const auto it = request.headers.find(options_.auth_header);
       if (it == request.headers.end() || it->second != options_.auth_value) {
-        return {
+        return Response{
             401,
             JsonError(it == request.headers.end() ? "missing " + options_.auth_header + " header"
                                                   : "wrong " + options_.auth_header + " header"),
@@ -527,37 +662,23 @@ class HttpReceiver {
       }
     }
     const std::string key = header("idempotency-key");
-    if (key.empty()) return {400, JsonError("missing Idempotency-Key header"), {}};
+    if (key.empty()) return Response{400, JsonError("missing Idempotency-Key header"), {}};
     if (options_.check_idempotency_key && !IsHex(key, 32)) {
-      return {400, JsonError("Idempotency-Key is not 32 hex digits: " + key), {}};
+      return Response{400, JsonError("Idempotency-Key is not 32 hex digits: " + key), {}};
     }
     const std::string actual_sha256 = Sha256Hex(request.body);
     if (options_.check_content_sha256) {
       const std::string claimed = Lower(header("x-gongshi-content-sha256"));
-      if (claimed.empty()) return {400, JsonError("missing X-Gongshi-Content-SHA256 header"), {}};
+      if (claimed.empty())
+        return Response{400, JsonError("missing X-Gongshi-Content-SHA256 header"), {}};
       if (claimed != actual_sha256) {
-        return {400,
-                JsonError("X-Gongshi-Content-SHA256 " + claimed +
-                          " does not match the body's SHA-256 " + actual_sha256),
-                {}};
+        return Response{400,
+                        JsonError("X-Gongshi-Content-SHA256 " + claimed +
+                                  " does not match the body's SHA-256 " + actual_sha256),
+                        {}};
       }
     }
-    std::lock_guard lock(mutex_);
-    const auto it = batches_.find(key);
-    if (it != batches_.end()) {
-      if (options_.reject_key_reuse_with_different_body &&
-          it->second.content_sha256 != actual_sha256) {
-        ++it->second.conflicts;
-        return {422, JsonError("Idempotency-Key " + key + " was accepted with another body"), {}};
-      }
-      ++it->second.repeats;
-      return {options_.accept_status, it->second.answer, {}};
-    }
-    Batch& batch = batches_[key];
-    batch.body = request.body;
-    batch.content_sha256 = actual_sha256;
-    batch.answer = "{\"receipt\":\"r-" + std::to_string(batches_.size()) + "\"}";
-    return {options_.accept_status, batch.answer, {}};
+    return std::nullopt;
   }
 
   static Response FaultResponse(const Fault& fault) {
@@ -631,6 +752,7 @@ class HttpReceiver {
       }
 
       const std::optional<Fault> fault = NextFault();
+      if (fault) request.fault = fault->kind;
       const auto is = [&](Fault::Kind kind) { return fault && fault->kind == kind; };
       const bool fail_before_body =
           is(Fault::Kind::kReset) && !fault->accept_first && fault->reset_after_body_bytes < 0;
@@ -664,9 +786,24 @@ class HttpReceiver {
       }
       request.body = in.substr(0, wanted);
       in.erase(0, wanted);
+      // The request hook: gone without an answer, as a site that died would be.
+      FillColumns(request);
+      const auto drop_at = [&](RequestStage stage) {
+        if (RunHook(request, stage)) return false;
+        request.dropped = true;
+        Record(std::move(request));
+        ::close(fd);
+        return true;
+      };
+      if (wanted == body_length && drop_at(RequestStage::kBodyRead)) return;
 
       if (is(Fault::Kind::kReset) || is(Fault::Kind::kNoAnswer)) {
-        if (fault->accept_first) NormalService(request);  // accepted; the answer is lost
+        if (fault->accept_first) {  // accepted; the answer is lost
+          const Served served = NormalService(request);
+          request.stored = served.stored;
+          request.repeat = served.repeat;
+          if (served.stored && drop_at(RequestStage::kStored)) return;
+        }
         Record(std::move(request));
         if (is(Fault::Kind::kReset)) {
           ResetAndClose(fd);
@@ -676,11 +813,24 @@ class HttpReceiver {
         }
         return;
       }
-      const Response response = is(Fault::Kind::kStatus) || is(Fault::Kind::kRetryAfter)
-                                    ? FaultResponse(*fault)
-                                    : NormalService(request);  // kSlow: served, answered late
+      Response response;
+      if (is(Fault::Kind::kStatus) || is(Fault::Kind::kRetryAfter)) {
+        response = FaultResponse(*fault);
+      } else {
+        Served served = NormalService(request);  // kSlow: served, answered late
+        request.stored = served.stored;
+        request.repeat = served.repeat;
+        response = std::move(served.response);
+        if (served.stored && drop_at(RequestStage::kStored)) return;
+      }
       if (is(Fault::Kind::kSlow) && !SleepUnlessStopping(fault->delay_ms)) {
         Record(std::move(request));  // stopped while holding the answer back: none was sent
+        ::close(fd);
+        return;
+      }
+      if (ClientHungUp(fd)) {
+        request.client_gone = true;
+        Record(std::move(request));
         ::close(fd);
         return;
       }
@@ -705,7 +855,9 @@ class HttpReceiver {
   std::deque<Fault> script_;
   std::optional<Fault> default_fault_;
   std::map<std::string, Batch> batches_;  // by Idempotency-Key
+  uint64_t acceptances_ = 0;              // of every key: the receipts' numbers
   std::vector<ReceivedRequest> requests_;
+  std::shared_ptr<const RequestHook> hook_;
 };
 
 }  // namespace gongshi::testing

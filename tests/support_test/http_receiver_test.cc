@@ -1,12 +1,19 @@
 // HttpReceiver, driven with libcurl as the HTTP sink drives a disclosure site: normal service and
-// its idempotency counts, every fault kind as curl sees it, and the checks of normal service.
+// its books (acceptances per key, deduplicating or not; repeats; re-sends; the faults that explain
+// them; the request log), every fault kind as curl sees it, the request hook, and the checks of
+// normal service.
 #include "tests/support/http_receiver.h"
 
+#include <future>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tests/support_test/curl_client.h"
 
@@ -54,6 +61,17 @@ TEST_F(HttpReceiverTest, AcceptsABatchAndAnswersWithAReceipt) {
   EXPECT_EQ(requests[0].headers.at("x-gongshi-batch-sequence"), "7");
   EXPECT_EQ(requests[0].headers.at("x-gongshi-records"), "3");
   EXPECT_EQ(requests[0].headers.at("content-type"), "application/x-ndjson");
+  // The log's own columns.
+  EXPECT_EQ(requests[0].idempotency_key, Key(1));
+  EXPECT_EQ(requests[0].sequence, "7");
+  EXPECT_EQ(requests[0].body_sha256, Sha256Hex(batch.body));
+  EXPECT_TRUE(requests[0].stored);
+  EXPECT_FALSE(requests[0].repeat);
+  EXPECT_FALSE(requests[0].fault.has_value());
+  EXPECT_FALSE(requests[0].client_gone);
+  EXPECT_FALSE(requests[0].dropped);
+  EXPECT_THAT(receiver_->resends(), IsEmpty());
+  EXPECT_EQ(receiver_->faults_injected(), 0u);
 }
 
 TEST_F(HttpReceiverTest, RepeatOfAnAcceptedKeyGetsTheSameAnswerAndCountsAsARepeat) {
@@ -71,6 +89,46 @@ TEST_F(HttpReceiverTest, RepeatOfAnAcceptedKeyGetsTheSameAnswerAndCountsAsARepea
   EXPECT_THAT(receiver_->accepted(), ElementsAre(Pair(Key(1), 1), Pair(Key(2), 1)));
   EXPECT_THAT(receiver_->repeats(), ElementsAre(Pair(Key(1), 2)));
   EXPECT_THAT(receiver_->conflicts(), IsEmpty());
+  EXPECT_THAT(receiver_->resends(), ElementsAre(Pair(Key(1), 2)));
+  const std::vector<ReceivedRequest> requests = receiver_->requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_TRUE(requests[0].stored);
+  EXPECT_TRUE(requests[2].repeat);
+  EXPECT_FALSE(requests[2].stored);
+  EXPECT_EQ(requests[2].status_sent, 200);
+  EXPECT_EQ(requests[3].body_sha256, requests[0].body_sha256);
+}
+
+// A site that ignores Idempotency-Key stores a batch sent twice twice: the books say so, which is
+// what lets a test see a sink's second acceptance.
+TEST(HttpReceiverNoDedupeTest, AKeySentTwiceIsAcceptedTwice) {
+  ASSERT_EQ(kCurlGlobalInit, CURLE_OK);
+  HttpReceiverOptions options;
+  options.deduplicate = false;
+  const std::unique_ptr<HttpReceiver> receiver = HttpReceiver::Start(options);
+  ASSERT_NE(receiver, nullptr);
+  CurlClient client;
+  const Batch batch{Key(1), NdjsonBody(2)};
+  const CurlResult a = client.Post(receiver->Url(), batch);
+  const CurlResult b = client.Post(receiver->Url(), batch);
+  const CurlResult other = client.Post(receiver->Url(), {Key(2), NdjsonBody(1)});
+  EXPECT_EQ(a.body, R"({"receipt":"r-1"})");
+  EXPECT_EQ(b.status, 200);
+  EXPECT_EQ(b.body, R"({"receipt":"r-2"})") << "a second receipt for a second acceptance";
+  EXPECT_EQ(other.body, R"({"receipt":"r-3"})");
+  EXPECT_THAT(receiver->accepted(), ElementsAre(Pair(Key(1), 2), Pair(Key(2), 1)));
+  EXPECT_THAT(receiver->repeats(), IsEmpty());
+  EXPECT_THAT(receiver->resends(), ElementsAre(Pair(Key(1), 1)));
+  const std::vector<ReceivedRequest> requests = receiver->requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_TRUE(requests[0].stored);
+  EXPECT_TRUE(requests[1].stored);
+  EXPECT_FALSE(requests[1].repeat);
+  // Another body under the same key is no conflict either: the key is not looked at.
+  EXPECT_EQ(client.Post(receiver->Url(), {Key(1), NdjsonBody(7)}).status, 200);
+  EXPECT_EQ(receiver->accepted().at(Key(1)), 3);
+  EXPECT_THAT(receiver->conflicts(), IsEmpty());
+  EXPECT_EQ(receiver->accepted_bodies().at(Key(1)), batch.body) << "the first acceptance's";
 }
 
 TEST_F(HttpReceiverTest, AcceptedKeyWithAnotherBodyIs422AndNotARepeat) {
@@ -120,6 +178,36 @@ TEST_F(HttpReceiverTest, StatusFaultIsAnsweredAndNotAccepted) {
   EXPECT_THAT(receiver_->accepted(), ElementsAre(Pair(Key(1), 1)));
   EXPECT_THAT(receiver_->repeats(), IsEmpty());  // failed attempts are not repeats
   EXPECT_EQ(c.connects, 0);                      // an error status keeps the connection
+  EXPECT_THAT(receiver_->resends(), ElementsAre(Pair(Key(1), 2)));
+  EXPECT_EQ(receiver_->faults_injected(), 2u);
+  const std::vector<ReceivedRequest> requests = receiver_->requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].fault, Fault::Kind::kStatus);
+  EXPECT_EQ(requests[0].status_sent, 503);
+  EXPECT_FALSE(requests[0].stored);
+  EXPECT_FALSE(requests[2].fault.has_value());
+  EXPECT_TRUE(requests[2].stored);
+}
+
+// Every fault but a slow answer keeps a 2xx from its request; the slow answer is a 2xx.
+TEST_F(HttpReceiverTest, FaultsInjectedCountsTheFaultsThatKeptA2xxFromTheirRequest) {
+  receiver_->Script({Fault::Slow(1), Fault::RetryAfterSeconds(0), Fault::Reset(),
+                     Fault::ResetAfterAccept(), Fault::Status(500)});
+  for (int i = 0; i < 5; ++i) client_.Post(receiver_->Url(), {Key(i + 1), NdjsonBody(1)});
+  const std::vector<ReceivedRequest> requests = receiver_->requests();
+  // curl sends again by itself after the reset on the reused connection: 6 requests, 4 faults.
+  ASSERT_GE(requests.size(), 5u);
+  EXPECT_EQ(receiver_->faults_injected(), 4u);
+  EXPECT_EQ(requests[0].fault, Fault::Kind::kSlow);
+  EXPECT_EQ(requests[0].status_sent, 200);
+  size_t denied = 0;
+  for (const ReceivedRequest& r : requests) {
+    if (r.fault && *r.fault != Fault::Kind::kSlow) {
+      ++denied;
+      EXPECT_TRUE(r.status_sent == 0 || r.status_sent >= 300) << r.idempotency_key;
+    }
+  }
+  EXPECT_EQ(denied, 4u);
 }
 
 TEST_F(HttpReceiverTest, RetryAfterInSecondsAndAsAnHttpDate) {
@@ -308,6 +396,97 @@ TEST_F(HttpReceiverTest, ConcurrentClientsEachGetTheirBatchAcceptedOnce) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(receiver_->accepted().size(), static_cast<size_t>(kClients * kBatchesEach));
   EXPECT_THAT(receiver_->repeats(), IsEmpty());
+}
+
+// The hook runs while the client waits for its answer: the moment a test kills a client in.
+TEST_F(HttpReceiverTest, TheHookRunsWhileTheClientWaitsAndCanDropTheRequestUnstored) {
+  std::atomic<bool> client_returned{false};
+  std::vector<std::pair<std::string, RequestStage>> seen;
+  std::vector<bool> returned_then;
+  receiver_->SetRequestHook([&](const ReceivedRequest& request, RequestStage stage) {
+    seen.emplace_back(request.idempotency_key, stage);
+    returned_then.push_back(client_returned.load());
+    return request.idempotency_key != Key(1) || stage != RequestStage::kBodyRead;
+  });
+  const CurlResult dropped = client_.Post(receiver_->Url(), {Key(1), NdjsonBody(2)});
+  client_returned = true;
+  EXPECT_THAT(dropped.code, AnyOf(CURLE_GOT_NOTHING, CURLE_RECV_ERROR))
+      << curl_easy_strerror(dropped.code);
+  EXPECT_THAT(seen, ElementsAre(Pair(Key(1), RequestStage::kBodyRead)));
+  EXPECT_THAT(returned_then, ElementsAre(false));
+  EXPECT_THAT(receiver_->accepted(), IsEmpty());
+  ASSERT_EQ(receiver_->requests().size(), 1u);
+  EXPECT_TRUE(receiver_->requests()[0].dropped);
+  EXPECT_FALSE(receiver_->requests()[0].stored);
+  EXPECT_EQ(receiver_->requests()[0].status_sent, 0);
+
+  const CurlResult served = client_.Post(receiver_->Url(), {Key(2), NdjsonBody(2)});
+  EXPECT_EQ(served.status, 200);
+  EXPECT_THAT(seen, ElementsAre(Pair(Key(1), RequestStage::kBodyRead),
+                                Pair(Key(2), RequestStage::kBodyRead),
+                                Pair(Key(2), RequestStage::kStored)));
+}
+
+TEST_F(HttpReceiverTest, AHookDropAfterStoringLosesTheAnswerNotTheBatch) {
+  receiver_->SetRequestHook(
+      [](const ReceivedRequest&, RequestStage stage) { return stage != RequestStage::kStored; });
+  const Batch batch{Key(1), NdjsonBody(3)};
+  const CurlResult lost = client_.Post(receiver_->Url(), batch);
+  EXPECT_THAT(lost.code, AnyOf(CURLE_GOT_NOTHING, CURLE_RECV_ERROR))
+      << curl_easy_strerror(lost.code);
+  EXPECT_THAT(receiver_->accepted(), ElementsAre(Pair(Key(1), 1)));
+  receiver_->SetRequestHook({});
+  const CurlResult retry = client_.Post(receiver_->Url(), batch);
+  EXPECT_EQ(retry.status, 200);
+  EXPECT_EQ(retry.body, R"({"receipt":"r-1"})");
+  EXPECT_THAT(receiver_->accepted(), ElementsAre(Pair(Key(1), 1)));
+  EXPECT_THAT(receiver_->repeats(), ElementsAre(Pair(Key(1), 1)));
+  const std::vector<ReceivedRequest> requests = receiver_->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_TRUE(requests[0].stored);
+  EXPECT_TRUE(requests[0].dropped);
+  EXPECT_EQ(requests[0].status_sent, 0);
+  EXPECT_EQ(requests[0].fault, std::nullopt);
+}
+
+// An answer due after the client hung up is not written, and the log says no answer reached it.
+// A raw socket client: it hangs up when the hook says the batch is stored, and the hook holds the
+// answer until the client has closed (events both ways, no client timeout).
+TEST_F(HttpReceiverTest, AClientThatHungUpIsLoggedAsGoneNotAnswered) {
+  std::promise<void> stored_promise, hung_up_promise;
+  std::future<void> stored = stored_promise.get_future();
+  std::shared_future<void> hung_up = hung_up_promise.get_future().share();
+  receiver_->SetRequestHook([&stored_promise, hung_up](const ReceivedRequest&, RequestStage stage) {
+    if (stage != RequestStage::kStored) return true;
+    stored_promise.set_value();
+    // Bounded only so that a failed test cannot hang the receiver's destructor.
+    hung_up.wait_for(std::chrono::seconds(300));
+    return true;
+  });
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(receiver_->port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  const std::string body = NdjsonBody(1);
+  const std::string request =
+      "POST /feeds HTTP/1.1\r\nHost: 127.0.0.1\r\nIdempotency-Key: " + Key(1) +
+      "\r\nX-Gongshi-Content-SHA256: " + Sha256Hex(body) +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  ASSERT_EQ(stored.wait_for(std::chrono::seconds(300)), std::future_status::ready);
+  ::close(fd);  // the FIN is queued before close returns: the receiver's poll sees it
+  hung_up_promise.set_value();
+  ASSERT_TRUE(receiver_->WaitForRequests(1, std::chrono::seconds(300)));
+  const ReceivedRequest logged = receiver_->requests()[0];
+  EXPECT_TRUE(logged.client_gone);
+  EXPECT_EQ(logged.status_sent, 0);
+  EXPECT_TRUE(logged.stored);
+  EXPECT_FALSE(logged.dropped);
+  EXPECT_THAT(receiver_->accepted(), ElementsAre(Pair(Key(1), 1)));
 }
 
 TEST(HttpReceiverAuthTest, WrongOrMissingAuthHeaderIs401) {
