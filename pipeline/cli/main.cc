@@ -1,10 +1,12 @@
 // gongshi: the command-line entry point. Each subcommand is a thin shell over the stages; the
 // contract (names, flags, the one-line JSON summary) is the spec's "Interfaces" table.
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <simdjson.h>
@@ -202,11 +204,29 @@ int CheckConfigCommand(const std::string& path) {
   return 0;
 }
 
-int VerifyCommand(const std::string& out) {
-  auto checked = VerifyFeedChain(out);
+// The chain alone cannot show its newest batches removed: the state's chain heads can, so they
+// are checked too when there is a state (OUT/state by default; read-only, beside a service).
+int VerifyCommand(const std::string& out, const std::string& state_arg = "") {
+  const std::string state = state_arg.empty() ? out + "/state" : state_arg;
+  std::optional<std::array<ChainHead, 3>> heads;
+  if (!state_arg.empty() || std::filesystem::exists(state + "/rocksdb")) {
+    if (!std::filesystem::exists(state + "/rocksdb")) {
+      std::fprintf(stderr, "gongshi verify-feeds: --state %s: no state there\n", state.c_str());
+      return 2;
+    }
+    auto store = StateStore::Open({.dir = state + "/rocksdb", .read_only = true});
+    if (!store) return Report(store.error());
+    heads.emplace();
+    for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+      auto head = (*store)->GetChain(kind);
+      if (!head) return Report(head.error());
+      (*heads)[static_cast<size_t>(kind)] = *head;
+    }
+  }
+  auto checked = VerifyFeedChain(out, heads ? &*heads : nullptr);
   if (!checked) return Report(checked.error());
-  std::printf("{\"manifests_verified\":%llu,\"chain\":\"intact\"}\n",
-              static_cast<unsigned long long>(*checked));
+  std::printf("{\"manifests_verified\":%llu,\"chain\":\"intact\",\"state_heads\":%s}\n",
+              static_cast<unsigned long long>(*checked), heads ? "\"match\"" : "null");
   return 0;
 }
 
@@ -730,6 +750,10 @@ int main(int argc, char** argv) {
   CLI::App* verify =
       app.add_subcommand("verify-feeds", "check feed files against the manifest chain");
   verify->add_option("out", verify_out, "the run's output directory")->required();
+  std::string verify_state;
+  verify->add_option("--state", verify_state,
+                     "the state whose chain heads the feeds must reach (default OUT/state if it "
+                     "exists)");
 
   std::string scan_out, scan_state, scan_format = "text";
   size_t scan_max_findings = 20;
@@ -843,7 +867,7 @@ int main(int argc, char** argv) {
   }
   if (*deadline) return DeadlineCommand(date, working_days, region, holidays_dir);
   if (*check) return CheckConfigCommand(check_path);
-  if (*verify) return VerifyCommand(verify_out);
+  if (*verify) return VerifyCommand(verify_out, verify_state);
   if (*scan) return ScanCommand(scan_out, scan_state, scan_format, scan_max_findings);
   if (*dlq_show) return DeadLetterShowCommand(dlq_args);
   if (*audit) return AuditCommand(audit_state, audit_from, audit_to, audit_format, audit_out);

@@ -105,7 +105,15 @@ Result<std::string> ResolveHmacKey(const StateConfig& config, const std::string&
     }
   }
   const std::string path = state_dir + "/hmac.key";
-  if (auto existing = ReadSmallFile(path, 4096)) return *existing;
+  if (auto existing = ReadSmallFile(path, 4096)) {
+    // Named here: KeyedHash's own refusal would not say which key it was.
+    if (existing->size() < 16) {
+      return Fail(
+          ErrorCode::kInvalidConfig,
+          fmt::format("{}: the key must be at least 16 bytes (it has {})", path, existing->size()));
+    }
+    return *existing;
+  }
   // First run with no configured key: make one beside the state it protects. Without the same
   // key a restarted service would not recognise its own identities.
   unsigned char random[32];

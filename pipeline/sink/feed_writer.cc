@@ -287,12 +287,22 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
   return Ok();
 }
 
-Result<uint64_t> VerifyFeedChain(const std::string& out_dir) {
+Result<uint64_t> VerifyFeedChain(const std::string& out_dir,
+                                 const std::array<ChainHead, 3>* committed) {
   uint64_t checked = 0;
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     const std::string dir = fmt::format("{}/feeds/{}", out_dir, RecordKindName(kind));
+    const uint64_t head =
+        committed != nullptr ? (*committed)[static_cast<size_t>(kind)].sequence : 0;
     std::error_code error;
-    if (!std::filesystem::exists(dir, error)) continue;
+    if (!std::filesystem::exists(dir, error)) {
+      if (head > 0) {
+        return Fail(
+            ErrorCode::kInternal,
+            fmt::format("{}: missing, but the state committed {} manifests there", dir, head));
+      }
+      continue;
+    }
     std::map<uint64_t, std::string> by_chain;  // chain_sequence -> manifest path
     for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
       const std::string name = entry.path().filename().string();
@@ -364,6 +374,21 @@ Result<uint64_t> VerifyFeedChain(const std::string& out_dir) {
       const auto manifest_sha = Sha256(*text);
       previous = HexEncode(manifest_sha.data(), 32);
       ++checked;
+      if (sequence == head) {
+        if (manifest_sha != (*committed)[static_cast<size_t>(kind)].manifest_sha256) {
+          return Fail(ErrorCode::kInternal,
+                      fmt::format("{}: is not the manifest the state committed at chain position "
+                                  "{} (replaced)",
+                                  path, sequence));
+        }
+      }
+    }
+    if (head >= expected) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("{}: the state committed {} manifests, the chain ends at {}: chain "
+                              "position {}{} is missing (the newest batch removed)",
+                              dir, head, expected - 1, expected,
+                              head > expected ? fmt::format("..{}", head) : std::string()));
     }
   }
   return checked;

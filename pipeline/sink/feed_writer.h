@@ -106,6 +106,11 @@ class FeedWriter {
 // Walks every manifest under OUT/feeds: each feed file's SHA-256 and size (and the CSV's, where
 // the manifest names one) must match its manifest, and each manifest must name its predecessor's
 // SHA-256. Returns the number of manifests checked, or the first break in the chain.
-Result<uint64_t> VerifyFeedChain(const std::string& out_dir);
+// `committed`, when given (the state's chain heads, indexed by RecordKind): each kind's chain
+// must hold the committed head's manifest, with its SHA-256. The chain alone cannot show that its
+// newest batches were removed; the state can. Manifests after the head are allowed: a crash
+// between the files and the commit leaves them, and the resumed run writes them again.
+Result<uint64_t> VerifyFeedChain(const std::string& out_dir,
+                                 const std::array<ChainHead, 3>* committed = nullptr);
 
 }  // namespace gongshi

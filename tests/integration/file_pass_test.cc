@@ -14,6 +14,15 @@
 
 #include "tests/integration/pass_checks.h"
 
+// gcc defines __SANITIZE_ADDRESS__, clang answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define GONGSHI_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GONGSHI_TEST_UNDER_ASAN 1
+#endif
+#endif
+
 namespace gongshi {
 namespace {
 
@@ -134,6 +143,12 @@ TEST_F(FilePassTest, StdinIsAnInput) {
 }
 
 TEST_F(FilePassTest, MemoryDoesNotGrowWithTheInput) {
+#ifdef GONGSHI_TEST_UNDER_ASAN
+  // Skipped with its reason, not silently: AddressSanitizer's shadow memory, allocator caches and
+  // quarantine make the child's peak RSS no measure of what it keeps (the bounds fail by 3x there
+  // with the code unchanged); the release build holds the bound.
+  GTEST_SKIP() << "peak RSS is not the pipeline's memory under AddressSanitizer";
+#endif
   // Streaming: a 10x larger input must not need 10x the memory (a whole-file load would).
   Generate(dir_ / "small.ndjson", 10000, 51);
   Generate(dir_ / "large.ndjson", 100000, 52);

@@ -1,8 +1,11 @@
 // Parse stage: every structural reject reason, every naming style, the kind rules, zero-copy views.
 #include "pipeline/parse/json_parser.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
+#include "pipeline/source/staging.h"
 #include "tests/support/test_support.h"
 
 namespace gongshi {
@@ -169,13 +172,125 @@ TEST_F(JsonParserTest, InvalidGb18030IsAnEncodingReject) {
             RejectReason::kInvalidEncoding);
 }
 
+// What a message itself says, read apart from the parser (simdjson's DOM and the schema's names):
+// the value of every canonical field it gives, by schema index. Strings unescaped, arrays of
+// strings joined with 、 as the standard writes 处罚类别, other scalars as their JSON text, null
+// absent.
+std::map<int, std::string> OwnFields(const std::string& message, RecordKind kind) {
+  std::map<int, std::string> own;
+  simdjson::dom::parser dom;
+  simdjson::dom::object object;
+  EXPECT_EQ(dom.parse(message).get(object), simdjson::SUCCESS) << message;
+  const RecordSchema& schema = Schemas().For(kind);
+  for (auto [key, value] : object) {
+    const int index = schema.LookupKey(key);
+    if (key == "kind" || index < 0 || value.is_null()) continue;
+    std::string text;
+    if (value.is_string()) {
+      text = std::string(std::string_view(value));
+    } else if (value.is_array()) {
+      for (simdjson::dom::element item : value.get_array()) {
+        text += (text.empty() ? "" : "、") + std::string(std::string_view(item));
+      }
+    } else {
+      text = simdjson::minify(value);
+    }
+    own[index] = text;
+  }
+  return own;
+}
+
+// The record holds exactly the fields of its own message: each with its value, and no other
+// field present or holding a value (a view left from an earlier record would show here).
+void ExpectExactlyItsOwnFields(const Record& record, const std::string& message) {
+  SCOPED_TRACE(message.substr(0, 80));
+  ASSERT_EQ(record.outcome, Outcome::kPending) << RejectReasonCode(record.reject_reason);
+  const std::map<int, std::string> own = OwnFields(message, record.kind);
+  ASSERT_FALSE(own.empty());
+  for (size_t i = 0; i < kMaxFields; ++i) {
+    const auto it = own.find(static_cast<int>(i));
+    if (it == own.end()) {
+      EXPECT_FALSE(record.present.test(i)) << "field " << i << " is not in the message";
+      EXPECT_TRUE(record.fields[i].empty()) << "field " << i << ": " << record.fields[i];
+    } else {
+      EXPECT_TRUE(record.present.test(i)) << "field " << i;
+      EXPECT_EQ(record.fields[i], it->second) << "field " << i;
+    }
+  }
+  EXPECT_EQ(record.present.count(), own.size());
+}
+
+// The parser as the sources use it: one JsonParser and one RecordBatch for every batch, the
+// messages staged into the batch's buffer and the records laid out by MakeRecordViews (the Kafka
+// source and the replay's range reader do exactly this), or the same batch run again after a
+// sink failed (RecordBatch::ResetOutcomes). Every record must hold its own message's fields and
+// nothing of the record that sat in its slot before, nor of the record parsed just before it (the
+// parser's reused buffers: the fields before the kind is known, the unknown keys, the joined
+// arrays).
 TEST_F(JsonParserTest, ParserIsReusableAcrossBatchesWithoutStaleFields) {
-  parser_ = std::make_unique<JsonParser>(Schemas(), ParserOptions{});
-  testing::FillBatch(batch_, {Fixture("penalty_valid.json"), "[1]", Fixture("license_valid.json")});
-  parser_->Process(batch_);
-  EXPECT_EQ(batch_.records[0].outcome, Outcome::kPending);
-  EXPECT_EQ(batch_.records[1].reject_reason, RejectReason::kJsonNotObject);
-  EXPECT_EQ(batch_.records[2].kind, RecordKind::kLicense);
+  JsonParser parser(Schemas(), ParserOptions{});
+  RecordBatch batch;
+  // `keep_records`: the batch's records stay as they were (only the bytes and the arena are
+  // reset), so MakeRecordViews must clear each one it reuses; otherwise the batch is cleared
+  // first, as KafkaSource and KafkaRangeReader do.
+  auto lay_out = [&batch](const std::vector<std::string>& messages, bool keep_records) {
+    if (keep_records) {
+      batch.bytes.clear();
+      batch.arena.Reset();
+    } else {
+      batch.Clear();
+    }
+    std::vector<StagedMessage> staged;
+    for (size_t i = 0; i < messages.size(); ++i) {
+      MessageParts parts;
+      parts.value = messages[i].data();
+      parts.value_size = messages[i].size();
+      parts.offset = static_cast<int64_t>(i);
+      staged.push_back(StageMessage(batch.bytes, parts, 1 << 20));
+    }
+    EXPECT_EQ(MakeRecordViews(batch, staged, 0, 0), 0u);
+    ASSERT_EQ(batch.records.size(), messages.size());
+  };
+
+  // Record 0 gives nearly every penalty field, an array, a number and a key no schema knows;
+  // record 1 sets fields and is then rejected (an object where a string belongs); record 2 is a
+  // penalty with two fields, the same array field and the same unknown key.
+  const std::string rich =
+      With(With(Fixture("penalty_valid.json"), "penalty_categories", R"(["罚款","没收违法所得"])"),
+           "x_extra", "1");
+  const std::string rejected_late = With(Fixture("penalty_valid.json"), "remark", R"({"a":1})");
+  const std::string small =
+      R"({"kind":"penalty","subject_name":"某商店","penalty_categories":["罚款"],"x_extra":2})";
+  const std::vector<std::string> first = {rich, rejected_late, small};
+  lay_out(first, false);
+  parser.Process(batch);
+  ExpectExactlyItsOwnFields(batch.records[0], rich);
+  EXPECT_EQ(batch.records[1].reject_reason, RejectReason::kFieldWrongType);
+  EXPECT_TRUE(batch.records[1].present.none()) << "a rejected record keeps no field";
+  ExpectExactlyItsOwnFields(batch.records[2], small);
+  const Record& two = batch.records[2];
+  for (size_t i = 0; i < kMaxFields; ++i) {
+    if (!batch.records[0].present.test(i) || two.present.test(i)) continue;
+    EXPECT_TRUE(two.fields[i].empty()) << "record 2 carries record 0's field " << i;
+  }
+
+  // The next batch in the same slots, with fewer and other fields (a license where the rich
+  // penalty was), then the same records parsed again as a retried batch.
+  const std::vector<std::string> second = {
+      R"({"kind":"license","subject_name":"某公司","decision_doc_no":"许〔2024〕1号"})",
+      R"({"kind":"penalty","decision_doc_no":"罚〔2024〕2号"})", Fixture("license_valid.json")};
+  lay_out(second, true);
+  parser.Process(batch);
+  for (size_t i = 0; i < second.size(); ++i) ExpectExactlyItsOwnFields(batch.records[i], second[i]);
+  batch.ResetOutcomes();
+  parser.Process(batch);
+  for (size_t i = 0; i < second.size(); ++i) ExpectExactlyItsOwnFields(batch.records[i], second[i]);
+
+  // And the first batch's messages again in a cleared batch: the same fields as the first time.
+  lay_out({small, rich}, false);
+  parser.Process(batch);
+  ExpectExactlyItsOwnFields(batch.records[0], small);
+  ExpectExactlyItsOwnFields(batch.records[1], rich);
 }
 
 }  // namespace
