@@ -7,7 +7,6 @@
 #include <set>
 
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
 
 #include "tests/support/feed_batches.h"
 #include "tests/support/mock_kafka.h"
@@ -20,66 +19,19 @@ namespace {
 constexpr int32_t kPartitions = 3;
 
 struct Message {
-  std::string topic, key, value, batch_id, op;
+  std::string topic, key, value, batch_id, sequence, op;
 };
 
-// Every message of `topics` from the beginning: at least `expected` (or until 30 s passed), then
-// whatever else arrives before 2 s pass without a message.
-std::vector<Message> ReadAll(const std::string& servers, const std::vector<std::string>& topics,
-                             size_t expected) {
-  char error[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [key, value] :
-       std::vector<std::pair<std::string, std::string>>{{"bootstrap.servers", servers},
-                                                        {"group.id", "kafka-sink-reader"},
-                                                        {"auto.offset.reset", "earliest"},
-                                                        {"enable.auto.commit", "false"}}) {
-    rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error));
-  }
-  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
-  rd_kafka_poll_set_consumer(consumer);
-  // Assigned, not subscribed: no group to join, every partition from its first offset.
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(8);
-  for (const std::string& topic : topics) {
-    for (int32_t partition = 0; partition < kPartitions; ++partition) {
-      rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset =
-          RD_KAFKA_OFFSET_BEGINNING;
-    }
-  }
-  rd_kafka_assign(consumer, list);
-  rd_kafka_topic_partition_list_destroy(list);
+// Every message of the feed topics, from the first offset to each partition's end as it stands
+// when this is called (the run is over, so that is everything it sent, a late repeat included):
+// read with a plain consumer, not with gongshi's code.
+std::vector<Message> ReadAll(testing::MockKafka& kafka) {
   std::vector<Message> out;
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  auto last = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() < until &&
-         (out.size() < expected ||
-          std::chrono::steady_clock::now() - last < std::chrono::seconds(2))) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 200);
-    if (m == nullptr) continue;
-    last = std::chrono::steady_clock::now();
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      Message message;
-      message.topic = rd_kafka_topic_name(m->rkt);
-      message.key.assign(static_cast<const char*>(m->key), m->key_len);
-      message.value.assign(static_cast<const char*>(m->payload), m->len);
-      rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const void* value = nullptr;
-        size_t size = 0;
-        if (rd_kafka_header_get_last(headers, "gongshi.batch_id", &value, &size) == 0) {
-          message.batch_id.assign(static_cast<const char*>(value), size);
-        }
-        if (rd_kafka_header_get_last(headers, "gongshi.op", &value, &size) == 0) {
-          message.op.assign(static_cast<const char*>(value), size);
-        }
-      }
-      out.push_back(std::move(message));
-    }
-    rd_kafka_message_destroy(m);
+  for (const testing::MockKafka::Consumed& m :
+       kafka.ReadToEnd({"feed.license", "feed.penalty"}, kPartitions)) {
+    out.push_back({m.topic, m.key, m.value, m.header("gongshi.batch_id"),
+                   m.header("gongshi.batch_sequence"), m.header("gongshi.op")});
   }
-  rd_kafka_consumer_close(consumer);
-  rd_kafka_destroy(consumer);
-  // (group.id is set only because librdkafka's consumer wants one; nothing is committed.)
   return out;
 }
 
@@ -119,6 +71,15 @@ class KafkaSinkTest : public ::testing::Test {
                         dir_.path(), env);
   }
 
+  // Batch id -> its sequence, from the manifests.
+  std::map<std::string, std::string> Sequences() {
+    std::map<std::string, std::string> out;
+    for (const testing::FeedManifest& m : testing::FeedManifests(dir_ / "out")) {
+      out[m.batch_id] = std::to_string(m.sequence);
+    }
+    return out;
+  }
+
   testing::MockKafka kafka_{1};
   testing::TempDir dir_;
 };
@@ -128,14 +89,16 @@ TEST_F(KafkaSinkTest, EveryFeedLineReachesItsTopicKeyedByRecord) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto lines = FeedLines(dir_ / "out");
   ASSERT_GT(lines.size(), 1000u);
-  const auto messages =
-      ReadAll(kafka_.bootstrap_servers(), {"feed.license", "feed.penalty"}, lines.size());
+  const auto sequences = Sequences();
+  const auto messages = ReadAll(kafka_);
   ASSERT_EQ(messages.size(), lines.size());
   std::set<std::string> seen;
   for (const Message& m : messages) {
     ASSERT_TRUE(lines.count(m.value)) << "not a feed line: " << m.value.substr(0, 200);
     EXPECT_TRUE(seen.insert(m.value).second) << "twice: " << m.value.substr(0, 200);
     EXPECT_EQ(m.batch_id, lines.at(m.value));
+    ASSERT_TRUE(sequences.count(m.batch_id)) << m.batch_id;
+    EXPECT_EQ(m.sequence, sequences.at(m.batch_id)) << "the batch's sequence: " << m.batch_id;
     EXPECT_NE(m.value.find("\"record_id\":\"" + m.key + "\""), std::string::npos) << m.key;
     EXPECT_NE(m.value.find("\"kind\":\"" + m.topic.substr(5) + "\""), std::string::npos);
     EXPECT_NE(m.value.find("{\"op\":\"" + m.op + "\""), std::string::npos);
@@ -150,12 +113,13 @@ TEST_F(KafkaSinkTest, ABatchKilledBeforeItsCommitIsSentAgainRecognisably) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   const auto lines = FeedLines(dir_ / "out");
   // Everything once, plus the re-made batch's lines a second time.
-  const auto messages =
-      ReadAll(kafka_.bootstrap_servers(), {"feed.license", "feed.penalty"}, lines.size() + 300);
+  const auto sequences = Sequences();
+  const auto messages = ReadAll(kafka_);
   std::map<std::string, int> times;
   for (const Message& m : messages) {
     ASSERT_TRUE(lines.count(m.value)) << "not a feed line of the committed run";
     EXPECT_EQ(m.batch_id, lines.at(m.value)) << "sent again under the same batch id";
+    EXPECT_EQ(m.sequence, sequences.at(m.batch_id)) << "and the same sequence";
     ++times[m.value];
   }
   EXPECT_EQ(times.size(), lines.size()) << "nothing missing";
