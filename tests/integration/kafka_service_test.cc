@@ -28,6 +28,7 @@
 #include "pipeline/dedupe/state_store.h"
 #include "pipeline/sink/dead_letter.h"
 #include "tests/integration/pass_checks.h"
+#include "tests/support/expected_forms.h"
 #include "tests/support/feed_batches.h"
 #include "tests/support/http_receiver.h"
 #include "tests/support/mock_kafka.h"
@@ -1208,46 +1209,6 @@ std::vector<FeedBatch> ReadFeedBatches(const std::string& out) {
   return batches;
 }
 
-std::vector<std::string> CodePoints(const std::string& utf8) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < utf8.size();) {
-    const auto lead = static_cast<unsigned char>(utf8[i]);
-    const size_t n = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    out.push_back(utf8.substr(i, n));
-    i += n;
-  }
-  return out;
-}
-
-// mask_name from its definition (README "Personal data"), not with the redactor: the surname
-// stays (two characters for a compound surname of schemas/names.json, else one), the rest is *.
-std::string MaskedName(const std::string& name) {
-  static const std::vector<std::string> compound = [] {
-    std::vector<std::string> surnames;
-    simdjson::dom::parser parser;
-    const std::string text = ReadFile(SchemasDir() + "/names.json");
-    for (simdjson::dom::element s : parser.parse(text)["surnames_compound"].get_array()) {
-      surnames.emplace_back(std::string_view(s));
-    }
-    return surnames;
-  }();
-  const auto chars = CodePoints(name);
-  size_t keep = 1;
-  for (const std::string& s : compound) {
-    if (name.starts_with(s)) keep = CodePoints(s).size();
-  }
-  std::string out;
-  for (size_t i = 0; i < chars.size(); ++i) out += i < keep ? chars[i] : "*";
-  return out;
-}
-
-std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
 // A produced message's own fields, read from its bytes with simdjson (not the product's
 // parser): what ties a feed line to the messages it came from (kind, authority, 文号), and the
 // clear 法定代表人 the correction must mask.
@@ -1295,25 +1256,6 @@ std::optional<ProducedFields> ReadProduced(const std::string& kind, const std::s
 }
 std::string TieOf(const FeedLine& line) {
   return line.kind + "|" + line.value("authority_uscc") + "|" + line.value("decision_doc_no");
-}
-
-// The members whose presence or value differs (names only: the values may be personal data).
-std::string DifferingMembers(const std::map<std::string, std::string>& expected,
-                             const std::map<std::string, std::string>& actual) {
-  std::set<std::string> keys;
-  for (const auto& [key, value] : expected) keys.insert(key);
-  for (const auto& [key, value] : actual) keys.insert(key);
-  std::string differ;
-  for (const std::string& key : keys) {
-    const auto e = expected.find(key), a = actual.find(key);
-    if (e == expected.end() || a == actual.end() || e->second != a->second) {
-      differ += (differ.empty() ? "" : ", ") + key +
-                (a == actual.end()     ? " (missing)"
-                 : e == expected.end() ? " (extra)"
-                                       : "");
-    }
-  }
-  return differ;
 }
 
 // The corrections of the replay batches among `batches` whose id is in `of` (nullptr: every
