@@ -32,34 +32,15 @@ const std::string kTrace = "trace-7f3a";
 // A reject (not well-formed JSON) that carries the ID number in its bytes too.
 const std::string kBadValue = "{\"当事人\":\"张三\",\"证件号码\":\"11010519491231002X\"";
 
-struct Header {
-  std::string name;
-  bool null = false;
-  std::string value;
-};
+using Header = MockKafka::Header;
+using Message = MockKafka::Consumed;
 
-struct Message {
-  int32_t partition = -1;
-  int64_t offset = -1;
-  bool key_null = true;
-  std::string key;
-  bool value_null = false;
-  std::string value;
-  std::vector<Header> headers;
-
-  std::string header(const std::string& name) const {
-    for (const Header& h : headers) {
-      if (h.name == name) return h.null ? "(null)" : h.value;
-    }
-    return "(absent)";
-  }
-  // Every byte of the message, for "nothing in clear".
-  std::string all() const {
-    std::string out = key + "\n" + value;
-    for (const Header& h : headers) out += "\n" + h.name + "=" + h.value;
-    return out;
-  }
-};
+// Every byte of a message, for "nothing in clear".
+std::string AllBytes(const Message& m) {
+  std::string out = m.key + "\n" + m.value;
+  for (const Header& h : m.headers) out += "\n" + h.name + "=" + h.value;
+  return out;
+}
 
 // What the test sends to t.penalty, in this order (offsets 0..3).
 const std::vector<Header> kRejectHeaders = {{"trace-id", false, kTrace},
@@ -103,65 +84,6 @@ void Send(const std::string& servers, const std::string& topic, const char* key,
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
   ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
   ASSERT_EQ(rd_kafka_flush(producer.rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
-}
-
-// Every message of a topic, read with a plain consumer (assign, no group membership).
-std::vector<Message> ReadTopic(const std::string& servers, const std::string& topic,
-                               int partitions) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = Conf(servers);
-  rd_kafka_conf_set(conf, "group.id", "test-reader", errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr));
-  Handle consumer;
-  consumer.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-  EXPECT_NE(consumer.rk, nullptr) << errstr;
-  if (consumer.rk == nullptr) return {};
-  rd_kafka_poll_set_consumer(consumer.rk);
-  int64_t total = 0;
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
-  for (int p = 0; p < partitions; ++p) {
-    int64_t low = 0, high = 0;
-    EXPECT_EQ(rd_kafka_query_watermark_offsets(consumer.rk, topic.c_str(), p, &low, &high, 10000),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-    total += high - low;
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  }
-  EXPECT_EQ(rd_kafka_assign(consumer.rk, list), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_topic_partition_list_destroy(list);
-  std::vector<Message> out;
-  for (int polls = 0; static_cast<int64_t>(out.size()) < total && polls < 300; ++polls) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.rk, 100);
-    if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      Message message;
-      message.partition = m->partition;
-      message.offset = m->offset;
-      message.key_null = m->key == nullptr;
-      if (m->key != nullptr) message.key.assign(static_cast<const char*>(m->key), m->key_len);
-      message.value_null = m->payload == nullptr;
-      if (m->payload != nullptr) {
-        message.value.assign(static_cast<const char*>(m->payload), m->len);
-      }
-      rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name;
-        const void* value;
-        size_t size;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-          message.headers.push_back(
-              {name, value == nullptr,
-               value == nullptr ? "" : std::string(static_cast<const char*>(value), size)});
-        }
-      }
-      out.push_back(std::move(message));
-    }
-    rd_kafka_message_destroy(m);
-  }
-  EXPECT_EQ(static_cast<int64_t>(out.size()), total) << "every message of " << topic;
-  rd_kafka_consumer_close(consumer.rk);
-  return out;
 }
 
 // `gongshi dlq show` output: one JSON object per line, by the source offset.
@@ -218,8 +140,8 @@ class DeadLetterTopicTest : public ::testing::Test {
                   mode +
                   "}\n"
                   "service: {out_dir: " +
-                  dir_ / mode + ", metrics_address: \"127.0.0.1:" + std::to_string(FreeLoopbackPort()) +
-                  "\"}\n");
+                  dir_ / mode +
+                  ", metrics_address: \"127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "\"}\n");
     return path;
   }
 
@@ -295,11 +217,11 @@ class DeadLetterTopicTest : public ::testing::Test {
 
 TEST_F(DeadLetterTopicTest, SealedModeKeepsKeyHeadersAndBytesSealedAndDlqShowOpensThem) {
   RunService(Config("sealed"), "sealed");
-  const std::vector<Message> messages = ReadTopic(kafka_.bootstrap_servers(), "dl.sealed", 3);
+  const std::vector<Message> messages = kafka_.ReadToEnd({"dl.sealed"}, 3);
   ASSERT_EQ(messages.size(), 3u) << "the three rejects, not the published record";
   std::map<int64_t, Message> by_source;
   for (const Message& m : messages) {
-    const std::string all = m.all();
+    const std::string all = AllBytes(m);
     for (const std::string& secret :
          {kIdNumber, kPhone, kTrace, std::string("张三"), Base64Encode(kIdNumber),
           Base64Encode(kBadValue), std::string("owner-id"), std::string("erasure-42")}) {
@@ -395,7 +317,7 @@ TEST_F(DeadLetterTopicTest, AWrongKeyAMissingTopicAndADeadBrokerAreClearErrors) 
 
 TEST_F(DeadLetterTopicTest, ClearModeCarriesTheOriginalKeyBytesAndHeadersInClear) {
   RunService(Config("clear"), "clear");
-  const std::vector<Message> messages = ReadTopic(kafka_.bootstrap_servers(), "dl.clear", 3);
+  const std::vector<Message> messages = kafka_.ReadToEnd({"dl.clear"}, 3);
   ASSERT_EQ(messages.size(), 3u);
   std::map<int64_t, Message> by_source;
   for (const Message& m : messages) {
@@ -434,7 +356,7 @@ TEST_F(DeadLetterTopicTest, ClearModeCarriesTheOriginalKeyBytesAndHeadersInClear
 
 TEST_F(DeadLetterTopicTest, OmitModeKeepsNothingOfTheMessageButStillTellsATombstone) {
   RunService(Config("omit"), "omit");
-  const std::vector<Message> messages = ReadTopic(kafka_.bootstrap_servers(), "dl.omit", 3);
+  const std::vector<Message> messages = kafka_.ReadToEnd({"dl.omit"}, 3);
   ASSERT_EQ(messages.size(), 3u);
   std::map<int64_t, Message> by_source;
   for (const Message& m : messages) {
@@ -443,7 +365,7 @@ TEST_F(DeadLetterTopicTest, OmitModeKeepsNothingOfTheMessageButStillTellsATombst
     EXPECT_TRUE(m.value.empty());
     EXPECT_FALSE(m.value_null);
     EXPECT_EQ(m.header("gongshi.original.headers"), "(absent)");
-    EXPECT_EQ(m.all().find(kIdNumber), std::string::npos);
+    EXPECT_EQ(AllBytes(m).find(kIdNumber), std::string::npos);
     by_source[std::stoll(m.header("gongshi.source.offset"))] = m;
   }
   EXPECT_EQ(by_source.at(1).header("gongshi.original.null"), "value");
