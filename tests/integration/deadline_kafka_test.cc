@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
+#include "tests/integration/deadline_records.h"
 #include "tests/support/mock_kafka.h"
 #include "tests/support/process.h"
 
@@ -21,21 +22,9 @@ namespace chrono = std::chrono;
 
 const std::string kKeyEnv = "GONGSHI_HMAC_KEY=deadline-test-key-0123456789abcdef";
 
+// Every period far after every `today` here.
 std::string PenaltyOn(const std::string& date, const std::string& doc_no) {
-  std::string json = Fixture("penalty_valid.json");
-  json = With(json, "decision_date", Quoted(date));
-  json = With(json, "decision_doc_no", Quoted(doc_no));
-  // 公示截止期 far ahead: the period must not end before the (real) publication day.
-  json = With(json, "penalty_valid_to", Quoted("2099-12-31"));
-  return With(json, "publish_until", Quoted("2099-12-31"));
-}
-
-std::string LicenseOn(const std::string& date, const std::string& doc_no) {
-  std::string json = Fixture("license_valid.json");
-  json = With(json, "XK_JDRQ", Quoted(date));
-  json = With(json, "XK_YXQZ", Quoted(date));
-  json = With(json, "XK_WSH", Quoted(doc_no));
-  return With(json, "XK_XKBH", Quoted("XK-" + doc_no));
+  return testing::PenaltyOn(date, doc_no, "2099-12-31");
 }
 
 // Noon in Asia/Shanghai (UTC+8, no daylight saving) of `date`, in Unix milliseconds.

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/integration/deadline_records.h"
 #include "tests/support/process.h"
 
 namespace gongshi {
@@ -20,23 +21,9 @@ using namespace gongshi::testing;  // NOLINT(google-build-using-namespace): test
 
 const std::string kKeyEnv = "GONGSHI_HMAC_KEY=deadline-test-key-0123456789abcdef";
 
-// One decision of each kind on `date`; the 文号 tells the records apart in the feed.
+// Every period far after every `today` here.
 std::string PenaltyOn(const std::string& date, const std::string& doc_no) {
-  std::string json = Fixture("penalty_valid.json");
-  json = With(json, "decision_date", Quoted(date));
-  json = With(json, "decision_doc_no", Quoted(doc_no));
-  // The source's 公示截止期 and the penalty's end, far after every `today` here: the period never
-  // ends inside these tests (an ended one would be withheld, not timed).
-  json = With(json, "penalty_valid_to", Quoted("2030-12-31"));
-  return With(json, "publish_until", Quoted("2030-12-31"));
-}
-
-std::string LicenseOn(const std::string& date, const std::string& doc_no) {
-  std::string json = Fixture("license_valid.json");
-  json = With(json, "XK_JDRQ", Quoted(date));
-  json = With(json, "XK_YXQZ", Quoted(date));
-  json = With(json, "XK_WSH", Quoted(doc_no));
-  return With(json, "XK_XKBH", Quoted("XK-" + doc_no));
+  return testing::PenaltyOn(date, doc_no, "2030-12-31");
 }
 
 std::string PenaltyDoc(const std::string& date) { return "罚" + date; }
