@@ -11,6 +11,7 @@
 #include <iconv.h>
 #include <rocksdb/db.h>
 
+#include "tests/leak_scan/luhn.h"
 #include "tests/support/test_support.h"
 
 namespace gongshi {
@@ -174,15 +175,7 @@ TEST_F(LeakScanTest, AnAllDigitUsccInTextIsNotACard) {
     const char check = UsccCheck(first17);
     if (check < '0' || check > '9') continue;
     const std::string candidate = first17 + check;
-    int sum = 0;
-    bool twice = false;
-    for (size_t i = candidate.size(); i-- > 0;) {
-      int v = candidate[i] - '0';
-      if (twice) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
-      sum += v;
-      twice = !twice;
-    }
-    if (sum % 10 == 0) code = candidate;
+    if (testing::PassesLuhn(candidate)) code = candidate;
   }
   ASSERT_FALSE(code.empty());
   EXPECT_EQ(Scan("f.ndjson", "{\"remark\":\"处罚机关代码" + code + "。\"}\n").total(), 0u);
@@ -386,15 +379,7 @@ TEST_F(LeakScanTest, AnAuthoritysCodeGluedToALengthByteInTheStateIsNoCard) {
     const char check = UsccCheck(first17);
     if (check < '0' || check > '9') continue;
     const std::string candidate = first17 + check + "0";
-    int sum = 0;
-    bool twice = false;
-    for (size_t i = candidate.size(); i-- > 0;) {
-      int v = candidate[i] - '0';
-      if (twice) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
-      sum += v;
-      twice = !twice;
-    }
-    if (sum % 10 == 0) glued = candidate;
+    if (testing::PassesLuhn(candidate)) glued = candidate;
   }
   ASSERT_FALSE(glued.empty());
   fs::create_directories(dir_ / "out/state");

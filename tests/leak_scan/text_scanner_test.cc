@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/leak_scan/luhn.h"
 #include "tests/support/test_support.h"
 
 namespace gongshi::leak_scan {
@@ -32,15 +33,7 @@ std::string IdWithX(const std::string& area_and_birth) {
 std::string Luhn(const std::string& digits) {
   for (char d = '0'; d <= '9'; ++d) {
     const std::string candidate = digits + d;
-    int sum = 0;
-    bool twice = false;
-    for (size_t i = candidate.size(); i-- > 0;) {
-      int v = candidate[i] - '0';
-      if (twice) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
-      sum += v;
-      twice = !twice;
-    }
-    if (sum % 10 == 0) return candidate;
+    if (testing::PassesLuhn(candidate)) return candidate;
   }
   return "";
 }
