@@ -527,6 +527,10 @@ class KafkaServiceTest : public ::testing::Test {
   // Waits until `group` has committed every partition to its end (the event that says the
   // service consumed and committed everything), then stops the service with SIGTERM.
   ProcessResult StopWhenCaughtUp(pid_t pid, const std::string& log_dir, const std::string& group) {
+    // This process's own assignment first: a group an earlier run left committed to its end is
+    // caught up before this one has started, and a SIGTERM then would find no handler yet.
+    const bool assigned = WaitForLog(log_dir, "assigned ");
+    EXPECT_TRUE(assigned) << "no partition assigned; stderr:\n" << ReadFile(log_dir + "/stderr");
     const bool caught_up = WaitFor([&] { return CaughtUp(group); });
     EXPECT_TRUE(caught_up) << group << " never committed every partition to its end; stderr:\n"
                            << ReadFile(log_dir + "/stderr");
