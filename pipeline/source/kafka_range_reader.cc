@@ -29,6 +29,26 @@ std::string Bootstrap(const KafkaRangeOptions& options) {
 
 }  // namespace
 
+PartitionRange ResolveRange(int32_t partition, int64_t low, int64_t high,
+                            const KafkaRangeOptions& options, int64_t from_time_offset,
+                            int64_t to_time_offset) {
+  PartitionRange range{partition, low, high};
+  if (options.from_offset >= 0) range.begin = std::max(low, options.from_offset);
+  if (options.to_offset >= 0) range.end = std::min(high, options.to_offset);
+  // The broker's answer for a time is the first offset at or after it; -1 says no message is,
+  // so the range is empty from there: the time's offset is the partition's end.
+  if (from_time_offset != kNoTimeAnswer) {
+    range.begin = std::max(range.begin, from_time_offset < 0 ? high : from_time_offset);
+  }
+  if (to_time_offset != kNoTimeAnswer) {
+    range.end = std::min(range.end, to_time_offset < 0 ? high : to_time_offset);
+  }
+  // Offsets the partition no longer or not yet holds are clamped to it.
+  range.begin = std::clamp(range.begin, low, high);
+  range.end = std::clamp(range.end, range.begin, high);
+  return range;
+}
+
 struct KafkaRangeReader::Impl {
   rd_kafka_t* rk = nullptr;
   ~Impl() {
@@ -164,17 +184,11 @@ Result<std::unique_ptr<KafkaRangeReader>> KafkaRangeReader::Open(const KafkaRang
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Fail(KafkaError(options, err, fmt::format("watermarks of {}[{}]", options.topic, p)));
     }
-    PartitionRange range{p, low, high};
-    if (options.from_offset >= 0) range.begin = std::max(low, options.from_offset);
-    if (options.to_offset >= 0) range.end = std::min(high, options.to_offset);
-    // No message at or after the time: the range is empty from there (offset -1 = the end).
-    if (auto it = from_time.find(p); it != from_time.end()) {
-      range.begin = std::max(range.begin, it->second < 0 ? high : it->second);
-    }
-    if (auto it = to_time.find(p); it != to_time.end()) {
-      range.end = std::min(range.end, it->second < 0 ? high : it->second);
-    }
-    range.end = std::max(range.end, range.begin);
+    const auto from = from_time.find(p);
+    const auto to = to_time.find(p);
+    const PartitionRange range =
+        ResolveRange(p, low, high, options, from == from_time.end() ? kNoTimeAnswer : from->second,
+                     to == to_time.end() ? kNoTimeAnswer : to->second);
     reader->ranges_.push_back(range);
   }
   return reader;

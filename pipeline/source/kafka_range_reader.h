@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,6 +41,18 @@ struct PartitionRange {
   int64_t begin = 0;  // first offset
   int64_t end = 0;    // offset just after the range
 };
+
+// No time was asked for this end of the range.
+inline constexpr int64_t kNoTimeAnswer = INT64_MIN;
+
+// One partition's range from its watermarks [low, high), the options' offsets, and the broker's
+// answers to the options' times (the first offset at or after the time, -1 when no message is;
+// kNoTimeAnswer when no time was asked). Apart from Open so that what a time range covers is
+// tested without a broker that indexes times (librdkafka 2.0.2's mock cluster answers -1 to every
+// time).
+PartitionRange ResolveRange(int32_t partition, int64_t low, int64_t high,
+                            const KafkaRangeOptions& options, int64_t from_time_offset,
+                            int64_t to_time_offset);
 
 class KafkaRangeReader {
  public:
