@@ -19,6 +19,8 @@ LIMITS = {
     "BM_Dedupe/{k}": "BM_Limit_RocksDbMultiGet/{k}",
     # bench/kafka_bench.cc: BM_KafkaService/<batch.max_age_ms>/iterations:3/manual_time
     "BM_KafkaService/{a}/{k}": "BM_Limit_BareConsumer/{k}",
+    # BM_KafkaServiceThreads/<service.threads>/...: the same, one core against two
+    "BM_KafkaServiceThreads/{a}/{k}": "BM_Limit_BareConsumer/{k}",
 }
 # stage -> (the stage it is measured against, the least ratio): dedupe at 100 M keys keeps 0.7x
 # of its rate at 10 M.

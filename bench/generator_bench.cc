@@ -4,7 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/generate/generator.h"
 
 namespace gongshi {

@@ -22,7 +22,7 @@
 #include <benchmark/benchmark.h>
 #include <librdkafka/rdkafka.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/generate/generator.h"
 #include "pipeline/service/kafka_service.h"
 #include "pipeline/sink/kafka_producer.h"
@@ -160,7 +160,8 @@ struct ServiceRun {
 // flushing), more holds a partition's records until the oldest is that old.
 Result<ServiceRun> RunService(Fixture& f, const std::string& prefix, size_t expected,
                               uint64_t max_age_ms,
-                              const std::function<void(const RecordBatch&)>& on_batch = {}) {
+                              const std::function<void(const RecordBatch&)>& on_batch = {},
+                              uint64_t threads = 0) {
   const std::string out = BenchDir(prefix);
   std::atomic<int> stop{0};
   bool done = false;
@@ -168,6 +169,7 @@ Result<ServiceRun> RunService(Fixture& f, const std::string& prefix, size_t expe
   ServiceRun run;
   Config config = ServiceConfig(f, prefix, out);
   config.batch.max_age_ms = max_age_ms;
+  config.service.threads = threads;
   auto summary =
       RunKafkaService({.config = config,
                        .state_dir = out + "/state",
@@ -223,6 +225,32 @@ void BM_KafkaService(benchmark::State& state) {
 BENCHMARK(BM_KafkaService)
     ->Arg(0)
     ->Arg(250)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseManualTime();
+
+// Arg: service.threads, with continuous flushing: 1 is the service as it was before the pool
+// (every stage on the consumer's thread), 2 parses, validates, redacts and renders on two cores.
+void BM_KafkaServiceThreads(benchmark::State& state) {
+  Fixture& f = TheFixture();
+  size_t timed = 0;
+  for (auto _ : state) {
+    const std::string prefix = MakeTopics(f, "thr" + std::to_string(g_round++), true);
+    auto run = RunService(f, prefix, f.lines.size(), 0, {}, static_cast<uint64_t>(state.range(0)));
+    if (!run) {
+      state.SkipWithError(run.error().message().c_str());
+      return;
+    }
+    state.SetIterationTime(run->seconds);
+    timed += run->timed;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(timed));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * f.bytes));
+  state.counters["threads"] = static_cast<double>(state.range(0));
+}
+BENCHMARK(BM_KafkaServiceThreads)
+    ->Arg(1)
+    ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseManualTime();

@@ -60,27 +60,34 @@ input="$work/records-$records.ndjson"
 if [ ! -s "$input" ]; then
   "$build_dir/pipeline/gongshi" generate --count "$records" --seed 2026 --today 2026-11-30 --out "$input"
 fi
-rm -rf "$work/e2e-out"
-printf 'today: 2026-11-30\n' > "$work/e2e.yaml"
-echo "== gongshi run --input ($records records)"
-sync
-/usr/bin/time -f '%e %M' -o "$work/e2e.time" \
-  "$build_dir/pipeline/gongshi" run --config "$work/e2e.yaml" --input "$input" --out "$work/e2e-out" \
-  > "$work/e2e.summary"
-cat "$work/e2e.summary"
-read -r seconds rss_kb < "$work/e2e.time"
-bytes="$(stat -c %s "$input")"
-python3 - "$out/e2e.json" "$records" "$bytes" "$seconds" "$rss_kb" "$machine" "$commit" <<'PY'
+# Twice: every core (service.threads 0, the default) and one (1: every stage on one thread, as
+# before the worker pool), so the scaling is read in the same run. JSON e2e.json / e2e-1thread.json.
+for threads in 0 1; do
+  name="E2E_FilePass"
+  file="$out/e2e.json"
+  if [ "$threads" = 1 ]; then name="E2E_FilePass1Thread"; file="$out/e2e-1thread.json"; fi
+  rm -rf "$work/e2e-out"
+  printf 'today: 2026-11-30\nservice: {threads: %s}\n' "$threads" > "$work/e2e.yaml"
+  echo "== gongshi run --input ($records records, service.threads $threads)"
+  sync
+  /usr/bin/time -f '%e %M' -o "$work/e2e.time" \
+    "$build_dir/pipeline/gongshi" run --config "$work/e2e.yaml" --input "$input" --out "$work/e2e-out" \
+    > "$work/e2e.summary"
+  cat "$work/e2e.summary"
+  read -r seconds rss_kb < "$work/e2e.time"
+  bytes="$(stat -c %s "$input")"
+  python3 - "$file" "$name" "$records" "$bytes" "$seconds" "$rss_kb" "$machine" "$commit" <<'PY'
 import json, sys
-path, records, nbytes, seconds, rss_kb, machine, commit = sys.argv[1:]
+path, name, records, nbytes, seconds, rss_kb, machine, commit = sys.argv[1:]
 records, nbytes, seconds, rss_kb = int(records), int(nbytes), float(seconds), int(rss_kb)
 json.dump({"context": {"machine": machine, "commit": commit},
-           "benchmarks": [{"name": f"E2E_FilePass/{records}", "run_type": "iteration",
+           "benchmarks": [{"name": f"{name}/{records}", "run_type": "iteration",
                            "real_time": seconds, "time_unit": "s",
                            "items_per_second": records / seconds,
                            "bytes_per_second": nbytes / seconds,
                            "peak_rss_bytes": rss_kb * 1024}]}, open(path, "w"), indent=1)
 PY
+done
 
 python3 bench/compare.py "$out" ${baseline:+--baseline "$baseline"} | tee "$out/report.txt"
 echo "results: $out/results.json"

@@ -26,7 +26,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/config/config.h"
 #include "pipeline/dedupe/deduper.h"
 #include "pipeline/generate/generator.h"

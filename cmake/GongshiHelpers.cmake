@@ -10,6 +10,12 @@ if(GONGSHI_SANITIZER STREQUAL "address")
   target_compile_options(gongshi_build_flags INTERFACE -fsanitize=address,undefined
                                                        -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(gongshi_build_flags INTERFACE -fsanitize=address,undefined)
+elseif(GONGSHI_SANITIZER STREQUAL "thread")
+  # The runtime's concurrency tests only (setup.sh test): ThreadSanitizer cannot follow Debian's
+  # librdkafka, whose threads start through C11 thrd_create, so nothing built this way may start a
+  # Kafka client.
+  target_compile_options(gongshi_build_flags INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(gongshi_build_flags INTERFACE -fsanitize=thread)
 endif()
 # simdjson picks its On-Demand kernel at compile time; without PCLMUL the haswell kernel is not
 # built in and every parse falls back (performance-notes.md). The runtime dispatch still picks

@@ -11,21 +11,12 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/record/json_out.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/json_out.h"
+#include "pipeline/common/utf8.h"
 #include "pipeline/record/reject_reason.h"
 
 namespace gongshi {
-
-std::string_view LatenessCode(Lateness lateness) {
-  switch (lateness) {
-    case Lateness::kNotPublished: return "not_published";
-    case Lateness::kOnTime: return "on_time";
-    case Lateness::kSourceLate: return "source_late";
-    case Lateness::kPipelineLate: return "pipeline_late";
-  }
-  return "not_published";
-}
 
 namespace {
 
@@ -237,13 +228,8 @@ std::string HtmlLatency(double value) {
 // At most `max_chars` code points, with an ellipsis: long agency names would run out of a chart's
 // label column. The full name is in the bar's <title> and in the table.
 std::string Truncate(const std::string& text, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == max_chars) {
-      return text.substr(0, i) + "…";
-    }
-  }
-  return text;
+  const size_t bytes = Utf8PrefixBytes(text, max_chars);
+  return bytes == text.size() ? text : text.substr(0, bytes) + "…";
 }
 
 std::string DisplayName(const AuditRow& row) {

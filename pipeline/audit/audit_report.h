@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/audit/audit_event.h"
+#include "pipeline/state/audit_event.h"
 
 namespace gongshi {
 

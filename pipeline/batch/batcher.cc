@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 
 namespace gongshi {
 namespace {
@@ -23,18 +23,6 @@ tl::unexpected<Error> ScheduleError(std::string_view entry, std::string_view wha
 }
 
 }  // namespace
-
-std::string_view FlushCauseName(FlushCause cause) {
-  switch (cause) {
-    case FlushCause::kNone: return "none";
-    case FlushCause::kCount: return "count";
-    case FlushCause::kBytes: return "bytes";
-    case FlushCause::kAge: return "age";
-    case FlushCause::kSchedule: return "schedule";
-    case FlushCause::kDeadline: return "deadline";
-  }
-  return "none";
-}
 
 Result<std::vector<ScheduleSlot>> ParseScheduleEntry(std::string_view entry) {
   const size_t space = entry.find(' ');

@@ -18,13 +18,11 @@
 #include <vector>
 
 #include "pipeline/calendar/calendar.h"
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/record/error.h"
+#include "pipeline/record/flush_cause.h"
 
 namespace gongshi {
-
-enum class FlushCause : uint8_t { kNone, kCount, kBytes, kAge, kSchedule, kDeadline };
-std::string_view FlushCauseName(FlushCause cause);  // "count", "bytes", "age", "schedule", ...
 
 // One weekly slot of a schedule-driven feed, Asia/Shanghai time.
 struct ScheduleSlot {

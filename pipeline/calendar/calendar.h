@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/record/error.h"
 
 namespace gongshi {

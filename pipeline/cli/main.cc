@@ -14,9 +14,8 @@
 
 #include "pipeline/audit/audit_report.h"
 #include "pipeline/calendar/calendar.h"
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/config/config.h"
-#include "pipeline/dedupe/state_store.h"
 #include "pipeline/generate/generator.h"
 #include "pipeline/leak_scan/leak_scan.h"
 #include "pipeline/redact/redactor.h"
@@ -29,6 +28,7 @@
 #include "pipeline/sink/kafka_producer.h"
 #include "pipeline/source/embedded_broker.h"
 #include "pipeline/source/kafka_range_reader.h"
+#include "pipeline/state/state_store.h"
 
 namespace gongshi {
 namespace {

@@ -952,8 +952,9 @@ Result<Config> LoadConfig(const std::string& path) {
     }
 
     const YAML::Node service = Child(root, "service");
-    GONGSHI_TRY(r.OnlyKeys(service, "service",
-                           {"out_dir", "metrics_address", "log_format", "shutdown_timeout_ms"}));
+    GONGSHI_TRY(
+        r.OnlyKeys(service, "service",
+                   {"out_dir", "metrics_address", "log_format", "shutdown_timeout_ms", "threads"}));
     GONGSHI_TRY(r.String(Child(service, "out_dir"), "service.out_dir", config.service.out_dir));
     GONGSHI_TRY(r.String(Child(service, "metrics_address"), "service.metrics_address",
                          config.service.metrics_address));
@@ -968,6 +969,8 @@ Result<Config> LoadConfig(const std::string& path) {
     }
     GONGSHI_TRY(r.Unsigned(Child(service, "shutdown_timeout_ms"), "service.shutdown_timeout_ms",
                            100, 3600000, config.service.shutdown_timeout_ms));
+    GONGSHI_TRY(
+        r.Unsigned(Child(service, "threads"), "service.threads", 0, 256, config.service.threads));
     if (const YAML::Node sink = Child(root, "kafka_sink")) {
       config.kafka_sink.enabled = true;
       GONGSHI_TRY(r.OnlyKeys(sink, "kafka_sink", {"properties", "topics"}));

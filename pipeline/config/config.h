@@ -127,6 +127,10 @@ struct ServiceConfig {
   std::string metrics_address = "127.0.0.1:9464";  // service.metrics_address; port 0 = any
   std::string log_format = "text";                 // service.log_format: text | json
   uint64_t shutdown_timeout_ms = 30000;  // service.shutdown_timeout_ms: then exit regardless
+  // service.threads: the cores a run uses for the batches' data-parallel stages (parse,
+  // validate, redact), the file pass, replay and the Kafka service alike; 0 = every core.
+  // 1 runs everything on one thread, as before there was a pool.
+  uint64_t threads = 0;
 };
 
 // The Kafka sink: the feed to a topic per kind, for sites that ingest from Kafka.

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "pipeline/validate/identifiers.h"
+#include "pipeline/common/identifiers.h"
 
 namespace gongshi {
 namespace {

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/dedupe/keyed_hash.h"
-#include "pipeline/dedupe/state_store.h"
+#include "pipeline/common/keyed_hash.h"
 #include "pipeline/record/record.h"
 #include "pipeline/schema/schema.h"
+#include "pipeline/state/state_store.h"
 
 namespace gongshi {
 

@@ -16,9 +16,10 @@
 #include <iconv.h>
 #include <simdjson.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/identifiers.h"
+#include "pipeline/common/utf8.h"
 #include "pipeline/generate/corpus.h"
-#include "pipeline/validate/identifiers.h"
 
 namespace gongshi {
 namespace {
@@ -123,20 +124,10 @@ void AppendFullWidth(std::string& out, std::string_view ascii) {
   }
 }
 
-size_t CharCount(std::string_view text) {
-  size_t n = 0;
-  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
+size_t CharCount(std::string_view text) { return Utf8CharCount(text); }
 
 void TruncateChars(std::string& text, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == max_chars) {
-      text.resize(i);
-      return;
-    }
-  }
+  text.resize(Utf8PrefixBytes(text, max_chars));
 }
 
 void AppendHex4(std::string& out, uint32_t value) {
@@ -227,8 +218,7 @@ std::string_view PickAlternative(Rng& rng, std::string_view list) {
 
 std::string_view FirstChar(std::string_view text) {
   if (text.empty()) return text;
-  const auto c = static_cast<unsigned char>(text[0]);
-  const size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  const size_t length = Utf8Width(static_cast<unsigned char>(text[0]));
   return text.substr(0, std::min(length, text.size()));
 }
 
@@ -1533,7 +1523,7 @@ bool IsSeparatorCodePoint(uint32_t cp) {
 // The code point at `i` of valid UTF-8, and its length.
 uint32_t DecodeAt(std::string_view text, size_t i, size_t& length) {
   const auto c = static_cast<unsigned char>(text[i]);
-  length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  length = Utf8Width(c);
   if (i + length > text.size()) length = 1;
   uint32_t cp = length == 1 ? c : c & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F);
   for (size_t k = 1; k < length; ++k)

@@ -14,8 +14,8 @@
 #include <rocksdb/env.h>
 #include <simdjson.h>
 
+#include "pipeline/common/json_out.h"
 #include "pipeline/leak_scan/checksums.h"
-#include "pipeline/record/json_out.h"
 
 namespace gongshi {
 

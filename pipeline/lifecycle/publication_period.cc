@@ -11,7 +11,7 @@
 #include <fmt/ranges.h>
 #include <simdjson.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 
 namespace gongshi {
 namespace {

@@ -103,10 +103,11 @@ constexpr std::array kFamilyNames = {
 constexpr std::array kHistogramFamilyNames = {kBatchSize, kEndToEndLatency, kPublicationLatency,
                                               kWithdrawalLatency};
 
-// Label values of gongshi_deadline_records_total, by Lateness value: LatenessCode()'s, copied
-// because the audit stage is not a dependency. Not published has no publication to time.
+// Label values of gongshi_deadline_records_total, by Lateness value: LatenessCode()'s. Not
+// published has no publication to time (no label, no counter).
 constexpr std::array<std::string_view, kLatenessCount> kLatenessLabels = {
-    "", "on_time", "source_late", "pipeline_late"};
+    "", LatenessCode(Lateness::kOnTime), LatenessCode(Lateness::kSourceLate),
+    LatenessCode(Lateness::kPipelineLate)};
 
 template <typename Builder>
 auto& Register(Builder builder, std::string_view name, std::string_view help,
@@ -291,28 +292,6 @@ class ServiceMetrics::ProcessCollector : public prometheus::Collectable {
   std::optional<double> start_time_seconds_;
 };
 
-std::string_view BatchFlushCauseName(BatchFlushCause cause) {
-  switch (cause) {
-    case BatchFlushCause::kCount: return "count";
-    case BatchFlushCause::kBytes: return "bytes";
-    case BatchFlushCause::kAge: return "age";
-    case BatchFlushCause::kSchedule: return "schedule";
-    case BatchFlushCause::kDeadline: return "deadline";
-  }
-  return "count";
-}
-
-std::string_view RedactionKindName(RedactionKind kind) {
-  switch (kind) {
-    case RedactionKind::kIdNumber: return "id_number";
-    case RedactionKind::kMobile: return "mobile";
-    case RedactionKind::kBankCard: return "bank_card";
-    case RedactionKind::kEmail: return "email";
-    case RedactionKind::kName: return "name";
-  }
-  return "id_number";
-}
-
 std::string_view WriteTargetName(WriteTarget target) {
   switch (target) {
     case WriteTarget::kFeed: return "feed";
@@ -362,9 +341,9 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const BuildInfo& 
     }
     auto& redactions = Register(BuildCounter(), kRedactions,
                                 "Personal data masked in published free text, by kind.", r);
-    for (size_t i = 0; i < kRedactionKindCount; ++i) {
-      m->redactions_[i] = &redactions.Add(
-          {{"kind", std::string(RedactionKindName(static_cast<RedactionKind>(i)))}});
+    for (size_t i = 0; i < kPiiKindCount; ++i) {
+      m->redactions_[i] =
+          &redactions.Add({{"kind", std::string(PiiKindName(static_cast<PiiKind>(i)))}});
     }
     m->provisional_deadlines_ =
         &Register(BuildCounter(), kProvisionalDeadlines,
@@ -372,9 +351,9 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const BuildInfo& 
              .Add({});
     auto& batches =
         Register(BuildCounter(), kBatches, "Feed batches flushed, by what closed them.", r);
-    for (size_t i = 0; i < kBatchFlushCauseCount; ++i) {
-      m->flushes_[i] = &batches.Add(
-          {{"cause", std::string(BatchFlushCauseName(static_cast<BatchFlushCause>(i)))}});
+    for (size_t i = 1; i < kFlushCauseCount; ++i) {  // kNone flushes nothing: no label
+      m->flushes_[i] =
+          &batches.Add({{"cause", std::string(FlushCauseName(static_cast<FlushCause>(i)))}});
     }
     m->batch_records_ =
         &Register(BuildHistogram(), kBatchSize, "Records per flushed feed batch.", r)
@@ -485,9 +464,9 @@ void ServiceMetrics::Add(const BatchCounts& counts) {
   for (size_t i = 0; i < kOutcomeCount; ++i) AddCount(outcomes_[i], counts.outcomes[i]);
   for (size_t i = 0; i < kRejectReasonCount; ++i) AddCount(rejects_[i], counts.rejects[i]);
   for (size_t i = 0; i < kWithholdReasonCount; ++i) AddCount(withheld_[i], counts.withheld[i]);
-  for (size_t i = 0; i < kRedactionKindCount; ++i) AddCount(redactions_[i], counts.redactions[i]);
+  for (size_t i = 0; i < kPiiKindCount; ++i) AddCount(redactions_[i], counts.redactions[i]);
   AddCount(provisional_deadlines_, counts.provisional_deadlines);
-  for (size_t i = 0; i < kBatchFlushCauseCount; ++i) AddCount(flushes_[i], counts.flushes[i]);
+  for (size_t i = 0; i < kFlushCauseCount; ++i) AddCount(flushes_[i], counts.flushes[i]);
   AddHistogram(*batch_records_, counts.batch_records);
   AddCount(feed_bytes_written_, counts.feed_bytes_written);
   AddHistogram(*end_to_end_latency_, counts.end_to_end_latency_seconds);

@@ -18,6 +18,9 @@
 #include <utility>
 
 #include "pipeline/record/error.h"
+#include "pipeline/record/flush_cause.h"
+#include "pipeline/record/lateness.h"
+#include "pipeline/record/pii_kind.h"
 #include "pipeline/record/record.h"
 #include "pipeline/record/reject_reason.h"
 
@@ -31,18 +34,6 @@ class Registry;
 }  // namespace prometheus
 
 namespace gongshi {
-
-// Why the batcher closed a feed batch: the label values of gongshi_batches_total{cause}. Named
-// BatchFlushCause, not FlushCause, so that the batch stage can own that shorter name.
-enum class BatchFlushCause : uint8_t { kCount, kBytes, kAge, kSchedule, kDeadline };
-inline constexpr size_t kBatchFlushCauseCount = static_cast<size_t>(BatchFlushCause::kDeadline) + 1;
-std::string_view BatchFlushCauseName(BatchFlushCause cause);  // "count", "bytes", "age", ...
-
-// What the free-text scanner masked: the label values of gongshi_redactions_total{kind}. Same
-// order and names as PiiKind (pipeline/redact/pii_scanner.h), which this stage may not include.
-enum class RedactionKind : uint8_t { kIdNumber, kMobile, kBankCard, kEmail, kName };
-inline constexpr size_t kRedactionKindCount = static_cast<size_t>(RedactionKind::kName) + 1;
-std::string_view RedactionKindName(RedactionKind kind);  // "id_number", "mobile", ...
 
 // Which output a failed write was for: the label values of gongshi_sink_write_errors_total{sink}.
 enum class WriteTarget : uint8_t { kFeed, kDeadLetter, kWithheld };
@@ -69,12 +60,6 @@ inline constexpr std::array<double, 14> kPublicationLatencyBucketsWorkingDays = 
 // From the end of a publication period to its withdrawal: an hour to a month.
 inline constexpr std::array<double, 8> kWithdrawalLatencyBucketsSeconds = {
     3600, 6 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400, 30 * 86400, 365 * 86400};
-
-// The size of BatchCounts::lateness, indexed by the value of Lateness
-// (pipeline/audit/audit_event.h: not_published, on_time, source_late, pipeline_late), which this
-// stage may not include. The labels of gongshi_deadline_records_total{lateness} follow
-// LatenessCode() for indexes 1 to 3.
-inline constexpr size_t kLatenessCount = 4;
 
 // A histogram kept by one thread without a lock, added to the shared one once per batch.
 template <const auto& kBounds>
@@ -108,9 +93,9 @@ struct BatchCounts {
   std::array<uint64_t, kOutcomeCount> outcomes{};          // indexed by Outcome; kPending unused
   std::array<uint64_t, kRejectReasonCount> rejects{};      // indexed by RejectReason
   std::array<uint64_t, kWithholdReasonCount> withheld{};   // indexed by WithholdReason
-  std::array<uint64_t, kRedactionKindCount> redactions{};  // indexed by RedactionKind
+  std::array<uint64_t, kPiiKindCount> redactions{};        // indexed by PiiKind
   uint64_t provisional_deadlines = 0;  // deadlines computed over a year with no holiday notice
-  std::array<uint64_t, kBatchFlushCauseCount> flushes{};   // indexed by BatchFlushCause
+  std::array<uint64_t, kFlushCauseCount> flushes{};        // indexed by FlushCause (kNone unused)
   LocalHistogram<kBatchSizeBucketsRecords> batch_records;  // one sample per flushed feed batch
   uint64_t feed_bytes_written = 0;
   LocalHistogram<kEndToEndLatencyBucketsSeconds> end_to_end_latency_seconds;  // one per record
@@ -138,12 +123,12 @@ struct BatchCounts {
     }
     if (record.deadline_provisional) ++provisional_deadlines;
   }
-  void CountFlush(BatchFlushCause cause, uint64_t records, uint64_t bytes_written) {
+  void CountFlush(FlushCause cause, uint64_t records, uint64_t bytes_written) {
     ++flushes[static_cast<size_t>(cause)];
     batch_records.Observe(static_cast<double>(records));
     feed_bytes_written += bytes_written;
   }
-  void AddRedactions(RedactionKind kind, uint64_t n) { redactions[static_cast<size_t>(kind)] += n; }
+  void AddRedactions(PiiKind kind, uint64_t n) { redactions[static_cast<size_t>(kind)] += n; }
 };
 
 // Constant labels of gongshi_build_info. Fixed at build time, so bounded.
@@ -223,9 +208,9 @@ class ServiceMetrics {
   std::array<prometheus::Counter*, kOutcomeCount> outcomes_{};         // kPending stays null
   std::array<prometheus::Counter*, kRejectReasonCount> rejects_{};     // kNone stays null
   std::array<prometheus::Counter*, kWithholdReasonCount> withheld_{};  // kNone stays null
-  std::array<prometheus::Counter*, kRedactionKindCount> redactions_{};
+  std::array<prometheus::Counter*, kPiiKindCount> redactions_{};
   prometheus::Counter* provisional_deadlines_ = nullptr;
-  std::array<prometheus::Counter*, kBatchFlushCauseCount> flushes_{};
+  std::array<prometheus::Counter*, kFlushCauseCount> flushes_{};  // kNone stays null
   prometheus::Histogram* batch_records_ = nullptr;
   prometheus::Counter* feed_bytes_written_ = nullptr;
   prometheus::Histogram* end_to_end_latency_ = nullptr;

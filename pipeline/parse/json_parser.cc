@@ -60,9 +60,11 @@ JsonParser::JsonParser(const SchemaSet& schemas, ParserOptions options)
   raw_fields_.reserve(kMaxFields);
 }
 
-void JsonParser::Process(RecordBatch& batch) {
-  for (Record& record : batch.records) {
-    if (record.pending()) Parse(record, batch.arena);
+void JsonParser::Process(RecordBatch& batch) { Process(batch.records, batch.arena); }
+
+void JsonParser::Process(std::span<Record> records, Arena& arena) {
+  for (Record& record : records) {
+    if (record.pending()) Parse(record, arena);
   }
 }
 

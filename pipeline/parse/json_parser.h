@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,9 @@ class JsonParser {
   // in the source's encoding, or whose fields break the schema's structure (duplicate, wrong
   // JSON type, too deep), is rejected with its reason; the rest get kind and fields.
   void Process(RecordBatch& batch);
+  // The same for a part of a batch, values it rewrites in `arena` (the part's own: the runtime
+  // parses a batch's parts on several cores, a JsonParser per core).
+  void Process(std::span<Record> records, Arena& arena);
   // One record; views point into record.json or `arena`. Public for tests and benchmarks.
   void Parse(Record& record, Arena& arena);
 

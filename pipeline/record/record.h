@@ -212,11 +212,15 @@ struct RecordBatch {
   std::vector<char> bytes;
   // Values stages had to rewrite (unescaped strings, transcodings, normalised codes).
   Arena arena;
+  // The same for the parts of the batch the runtime hands to several cores at once: part k's
+  // records keep their rewritten values in part_arenas[k] (never written by two threads).
+  std::vector<Arena> part_arenas;
 
   void Clear() {
     records.clear();
     bytes.clear();
     arena.Reset();
+    for (Arena& part : part_arenas) part.Reset();
   }
   // Forgets what the stages decided so the batch can run through them again (a sink failed):
   // messages, keys, headers and positions stay; what the source rejected (a message cut for

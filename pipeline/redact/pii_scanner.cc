@@ -9,8 +9,9 @@
 #include <limits>
 #include <string_view>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/validate/identifiers.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/identifiers.h"
+#include "pipeline/common/utf8.h"
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -55,13 +56,6 @@ constexpr size_t kMaxCandidates = 512;
 }
 [[gnu::always_inline]] constexpr bool IsAsciiLocalChar(Byte c) {
   return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
-}
-
-size_t Utf8Width(Byte lead) {
-  if (lead < 0xC0) return 1;
-  if (lead < 0xE0) return 2;
-  if (lead < 0xF0) return 3;
-  return 4;
 }
 
 // --- Character classes. Each returns the character's width in bytes at s[p], or 0. Full-width
@@ -463,7 +457,8 @@ bool Keeps(const Candidate& c, size_t k) {
     case PiiKind::kIdNumber: head = 2, tail = 3; break;
     case PiiKind::kMobile: head = c.prefix + 3u, tail = 4; break;
     case PiiKind::kBankCard: tail = 4; break;
-    case PiiKind::kEmail: return false;
+    case PiiKind::kEmail:
+    case PiiKind::kName: return false;  // the scanner makes no name candidates
   }
   if (length <= head + tail) return false;
   return k < head || k >= length - tail;
@@ -945,6 +940,7 @@ void KeptEnds(const Byte* s, size_t n, size_t count, PiiKind kind, size_t& head,
     }
     case PiiKind::kBankCard:
     case PiiKind::kEmail: head = 0, tail = 4; break;
+    case PiiKind::kName: head = tail = 0; break;  // not a structured value: hidden whole
   }
   // Too short to keep both ends and still hide something: hide it all.
   if (count <= head + tail) head = tail = 0;
@@ -1063,22 +1059,13 @@ constexpr int kMaxRedactRounds = 8;
 
 }  // namespace
 
-std::string_view PiiKindName(PiiKind kind) {
-  switch (kind) {
-    case PiiKind::kIdNumber: return "id_number";
-    case PiiKind::kMobile: return "mobile";
-    case PiiKind::kBankCard: return "bank_card";
-    case PiiKind::kEmail: return "email";
-  }
-  return "unknown";
-}
-
 void PiiCounts::Add(PiiKind kind) {
   switch (kind) {
     case PiiKind::kIdNumber: ++id_number; break;
     case PiiKind::kMobile: ++mobile; break;
     case PiiKind::kBankCard: ++bank_card; break;
     case PiiKind::kEmail: ++email; break;
+    case PiiKind::kName: break;  // the scanner finds none; the name masker counts its own
   }
 }
 

@@ -8,14 +8,9 @@
 #include <vector>
 
 #include "pipeline/record/arena.h"
+#include "pipeline/record/pii_kind.h"  // the scanner finds all but kName
 
 namespace gongshi {
-
-enum class PiiKind : uint8_t { kIdNumber, kMobile, kBankCard, kEmail };
-
-// Stable snake_case name, for metrics labels and audit logs: "id_number", "mobile", "bank_card",
-// "email".
-std::string_view PiiKindName(PiiKind kind);
 
 // One finding: byte offsets into the scanned text, [begin, end). A span covers the whole finding as
 // written, separators and a "+86" prefix included ("138 1234 5678", "+86 13812345678").

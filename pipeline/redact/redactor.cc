@@ -4,8 +4,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/validate/identifiers.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/identifiers.h"
 
 namespace gongshi {
 namespace {
@@ -267,12 +267,16 @@ void Redactor::RedactFields(Record& record, const KindPolicy& policy, Arena& are
 }
 
 void Redactor::Process(RecordBatch& batch, RedactionCounts& counts) {
-  for (Record& record : batch.records) {
+  Process(batch.records, batch.arena, counts);
+}
+
+void Redactor::Process(std::span<Record> records, Arena& arena, RedactionCounts& counts) {
+  for (Record& record : records) {
     const KindPolicy& policy = policies_[static_cast<int>(record.kind)];
     if (record.outcome == Outcome::kWithdrawn) {
       // A withdrawal publishes the natural key (document and licence numbers), redacted exactly
       // as the upsert it takes down was.
-      RedactFields(record, policy, batch.arena, counts);
+      RedactFields(record, policy, arena, counts);
       continue;
     }
     if (record.outcome != Outcome::kPublished && record.outcome != Outcome::kUpdated) continue;
@@ -283,11 +287,11 @@ void Redactor::Process(RecordBatch& batch, RedactionCounts& counts) {
       // Published before, not publishable now: take it down (a withdrawal), and say why.
       if (was_public) {
         record.outcome = Outcome::kWithdrawn;
-        RedactFields(record, policy, batch.arena, counts);
+        RedactFields(record, policy, arena, counts);
       }
       continue;
     }
-    RedactFields(record, policy, batch.arena, counts);
+    RedactFields(record, policy, arena, counts);
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "pipeline/config/config.h"
@@ -21,6 +22,16 @@ struct RedactionCounts {
   uint64_t names = 0;  // names of natural persons masked in free text
   uint64_t fields_masked = 0;
   uint64_t fields_dropped = 0;
+  // Adds a part of the batch's figures (the parts redacted on other cores).
+  void Add(const RedactionCounts& part) {
+    free_text.id_number += part.free_text.id_number;
+    free_text.mobile += part.free_text.mobile;
+    free_text.bank_card += part.free_text.bank_card;
+    free_text.email += part.free_text.email;
+    names += part.names;
+    fields_masked += part.fields_masked;
+    fields_dropped += part.fields_dropped;
+  }
 };
 
 // Thread-compatible: Process() keeps scratch state, so one Redactor per worker.
@@ -36,6 +47,8 @@ class Redactor {
   // Withholds what must not be published, then redacts the fields of every record that will be
   // published. A withheld update of something already published becomes a withdrawal.
   void Process(RecordBatch& batch, RedactionCounts& counts);
+  // A part of a batch, masked values in the part's own `arena` (a Redactor per core).
+  void Process(std::span<Record> records, Arena& arena, RedactionCounts& counts);
 
   // Masks a natural person's name to its surname: 张三 -> 张*, 欧阳娜娜 -> 欧阳**.
   std::string_view MaskName(std::string_view name, Arena& arena) const;

@@ -6,9 +6,9 @@
 
 #include <simdjson.h>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/record/json_out.h"
-#include "pipeline/sink/atomic_file.h"
+#include "pipeline/common/atomic_file.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/json_out.h"
 
 namespace gongshi {
 namespace {
@@ -369,7 +369,7 @@ Result<bool> ReplayRunner::Process(BatchInfo& info, bool last, BatchCounts* coun
   // ProcessBatch counts the batch into the progress before its commit: a failed attempt must
   // not count twice, and the source has moved past the batch, so it is kept for a retry.
   const SourceProgress before = progress_;
-  if (auto done = pipeline_.ProcessBatch(batch_, info, PartId(), progress_, {}, counts); !done) {
+  if (auto done = pipeline_.ProcessBatch(batch_, info, PartId(), progress_, counts); !done) {
     progress_ = before;
     retry_ = true;
     retry_info_ = info;

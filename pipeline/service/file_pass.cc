@@ -6,7 +6,7 @@
 #include <functional>
 #include <future>
 
-#include "pipeline/record/json_out.h"
+#include "pipeline/common/json_out.h"
 #include "pipeline/service/http_delivery.h"
 #include "pipeline/source/ndjson_source.h"
 

@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <random>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/record/json_out.h"
-#include "pipeline/sink/atomic_file.h"
+#include "pipeline/common/atomic_file.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/json_out.h"
 #include "pipeline/sink/feed_writer.h"
 
 namespace gongshi {

@@ -21,8 +21,8 @@
 #include <thread>
 
 #include "pipeline/config/config.h"
-#include "pipeline/dedupe/state_store.h"
 #include "pipeline/sink/http_sink.h"
+#include "pipeline/state/state_store.h"
 
 namespace gongshi {
 

@@ -10,10 +10,10 @@
 #include <stop_token>
 #include <thread>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/json_out.h"
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/metrics.h"
-#include "pipeline/record/json_out.h"
 #include "pipeline/replay/replay.h"
 #include "pipeline/service/http_delivery.h"
 #include "pipeline/service/pipeline.h"
@@ -168,17 +168,12 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
     (**metrics).SetDeadlineRisk(0, std::numeric_limits<double>::quiet_NaN());
   }
   Config pipeline_config = config;
-  auto pipeline = Pipeline::Create(pipeline_config, *parts, config.service.out_dir);
+  // The Kafka service's pipeline: its rejects also go to the dead-letter topic when
+  // kafka.dead_letter.to says so (a sink of the pipeline, durable before the offsets move).
+  auto pipeline =
+      Pipeline::Create(pipeline_config, *parts, config.service.out_dir, RunKind::kKafkaService);
   if (!pipeline) return Fail(pipeline.error());
   health.SetReadiness(Readiness::kNotAssigned);
-
-  std::unique_ptr<KafkaProducer> dead_letter_producer;
-  if (config.kafka.dead_letter_to != "file") {
-    // The producer shares the connection settings (servers, TLS, SASL) but not the consumer's.
-    auto producer = KafkaProducer::Create(ProducerProperties(config.kafka.properties));
-    if (!producer) return Fail(producer.error());
-    dead_letter_producer = std::move(*producer);
-  }
 
   Partitions partitions(config, *parts->store, **metrics, health);
   KafkaSourceOptions source_options;
@@ -191,42 +186,11 @@ Result<RunSummary> RunKafkaService(const KafkaServiceOptions& options) {
   Log(config, "info",
       fmt::format("consuming {} topic(s); metrics on {}", config.kafka.topics.size(), listening));
 
-  // Rejects to the dead-letter topic, delivered before the batch's offsets move: the original
-  // value, key and headers as dead_letter.original says (sealed exactly as in the dead-letter
-  // file, under the same derived keys, so `gongshi dlq show` opens both), with the reason and
-  // the source position in gongshi's own headers.
-  auto original = ParseOriginalBytes(config.dead_letter.original);
-  if (!original) return Fail(original.error());
-  const OriginalSealer sealer(*original, parts->hash->DeriveKey(kDeadLetterSealKeyLabel),
-                              parts->hash->DeriveKey(kDeadLetterNonceKeyLabel));
-  DeadLetterTopicMessage dead_letter_message;
-  auto to_dead_letter_topic = [&](const RecordBatch& batch) -> Status {
-    if (!dead_letter_producer) return Ok();
-    bool any = false;
-    for (const Record& record : batch.records) {
-      if (record.outcome != Outcome::kRejected) continue;
-      any = true;
-      const std::string& topic = config.kafka.topics[record.position.source_index];
-      MakeDeadLetterTopicMessage(record, topic, (*pipeline)->DeadLetterMessage(record), sealer,
-                                 dead_letter_message);
-      const DeadLetterTopicMessage& m = dead_letter_message;
-      // A null key stays null (a view without data); an empty one is sent empty.
-      if (auto queued = dead_letter_producer->Produce(
-              config.kafka.dead_letter_topic, -1,
-              m.key_null ? std::string_view() : std::string_view(m.key), m.value, m.headers);
-          !queued) {
-        return queued;
-      }
-    }
-    return any ? dead_letter_producer->Flush() : Ok();
-  };
-
   auto policy = MakeBatchPolicy(config.batch);
   if (!policy) return Fail(policy.error());
-  Publisher publisher(
-      **pipeline, *parts->calendar, parts->calendar->RegionIndex(config.deadline.region),
-      std::move(*policy), [&](const TopicPartition& tp) { return partitions.Find(tp); },
-      to_dead_letter_topic);
+  Publisher publisher(**pipeline, *parts->calendar,
+                      parts->calendar->RegionIndex(config.deadline.region), std::move(*policy),
+                      [&](const TopicPartition& tp) { return partitions.Find(tp); });
   partitions.set_publisher(&publisher);
   // After an early return the source's destructor still calls Revoked, once the publisher is
   // gone: unhook it first (destroyed before the publisher, being declared after it).

@@ -5,14 +5,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <span>
+#include <thread>
 
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/sink/atomic_file.h"
+#include "pipeline/common/atomic_file.h"
+#include "pipeline/common/civil_date.h"
 
 namespace gongshi {
 namespace {
@@ -74,7 +75,7 @@ void RunCounts::Add(const BatchCounts& counts) {
 void RunCounts::Add(const SourceProgress& progress) {
   AddCounts(*this, progress.outcomes, progress.reject_reasons, progress.withhold_reasons,
             progress.redactions);
-  redactions[static_cast<size_t>(RedactionKind::kName)] += progress.names_redacted;
+  redactions[static_cast<size_t>(PiiKind::kName)] += progress.names_redacted;
   batches += progress.batches;
 }
 
@@ -173,13 +174,13 @@ Result<PipelineParts> OpenPipelineParts(const Config& config, const std::string&
 }
 
 Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string& out_dir,
-                   std::unique_ptr<Redactor> redactor, OriginalBytes original)
+                   std::vector<std::unique_ptr<Redactor>> redactors, OriginalBytes original)
     : config_(config),
       parts_(parts),
-      parser_(*parts.schemas, MakeParserOptions(config)),
+      pool_(config.service.threads),
       validator_(*parts.schemas, ValidatorOptions{.today = Today(config)}),
       deduper_(*parts.schemas, *parts.store, *parts.hash, config.redaction.policy_version),
-      redactor_(std::move(redactor)),
+      redactors_(std::move(redactors)),
       feeds_(*parts.schemas, out_dir,
              FeedOptions{
                  .csv = config.feeds.csv,
@@ -188,6 +189,9 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
       dead_letter_(*parts.schemas, out_dir, original,
                    parts.hash->DeriveKey(kDeadLetterSealKeyLabel),
                    parts.hash->DeriveKey(kDeadLetterNonceKeyLabel)) {
+  for (size_t slot = 0; slot < pool_.threads(); ++slot) {
+    parsers_.push_back(std::make_unique<JsonParser>(*parts.schemas, MakeParserOptions(config)));
+  }
   region_index_ = parts.calendar->RegionIndex(config.deadline.region);
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     const RecordSchema& schema = parts.schemas->For(kind);
@@ -208,22 +212,46 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
 }
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config, PipelineParts& parts,
-                                                   const std::string& out_dir) {
-  auto redactor = Redactor::Create(*parts.schemas, config.redaction);
-  if (!redactor) return Fail(redactor.error());
+                                                   const std::string& out_dir, RunKind kind) {
+  // A Redactor per core: each keeps scratch state (the scanner's spans, the names' matches).
+  const size_t threads = config.service.threads == 0
+                             ? std::max(1u, std::thread::hardware_concurrency())
+                             : static_cast<size_t>(config.service.threads);
+  std::vector<std::unique_ptr<Redactor>> redactors;
+  for (size_t slot = 0; slot < threads; ++slot) {
+    auto redactor = Redactor::Create(*parts.schemas, config.redaction);
+    if (!redactor) return Fail(redactor.error());
+    redactors.push_back(std::move(*redactor));
+  }
   auto original = ParseOriginalBytes(config.dead_letter.original);
   if (!original) return Fail(original.error());
   std::unique_ptr<Pipeline> pipeline(
-      new Pipeline(config, parts, out_dir, std::move(*redactor), *original));
+      new Pipeline(config, parts, out_dir, std::move(redactors), *original));
   pipeline->out_dir_ = out_dir;
+  // The sinks, in their order (batch_sink.h): files, then what must acknowledge before the
+  // commit, then what is part of it.
+  auto& sinks = pipeline->sinks_;
+  sinks.push_back(MakeFeedFileSink(pipeline->feeds_));
+  sinks.push_back(MakeDeadLetterFileSink(pipeline->dead_letter_));
   if (config.kafka_sink.enabled) {
     auto sink = KafkaFeedSink::Create(
         !config.kafka_sink.properties.empty() ? config.kafka_sink.properties
                                               : ProducerProperties(config.kafka.properties),
         config.kafka_sink.license_topic, config.kafka_sink.penalty_topic);
     if (!sink) return Fail(sink.error());
-    pipeline->kafka_feed_ = std::move(*sink);
+    sinks.push_back(MakeKafkaFeedSink(std::move(*sink), out_dir));
   }
+  if (kind == RunKind::kKafkaService && config.kafka.dead_letter_to != "file") {
+    // The producer shares the connection settings (servers, TLS, SASL) but not the consumer's.
+    auto producer = KafkaProducer::Create(ProducerProperties(config.kafka.properties));
+    if (!producer) return Fail(producer.error());
+    sinks.push_back(MakeDeadLetterTopicSink(
+        std::move(*producer), config.kafka.dead_letter_topic, config.kafka.topics,
+        pipeline->dead_letter_,
+        OriginalSealer(*original, parts.hash->DeriveKey(kDeadLetterSealKeyLabel),
+                       parts.hash->DeriveKey(kDeadLetterNonceKeyLabel))));
+  }
+  if (config.http.enabled) sinks.push_back(MakeOutboxSink());
   if (auto ready = pipeline->feeds_.Prepare(); !ready) return Fail(ready.error());
   if (auto ready = pipeline->dead_letter_.Prepare(); !ready) return Fail(ready.error());
   // Files of a batch whose commit a crash prevented are not published: the records are read
@@ -237,9 +265,26 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config, Pipelin
   return pipeline;
 }
 
-void Pipeline::AssignDeadlines(RecordBatch& batch) const {
+size_t Pipeline::ForEachPart(
+    RecordBatch& batch, const std::function<void(std::span<Record>, Arena&, size_t, size_t)>& fn) {
+  const size_t n = batch.records.size();
+  const size_t parts = pool_.ChunksFor(n);
+  if (parts <= 1) {
+    fn(std::span<Record>(batch.records), batch.arena, 0, 0);
+    return 1;
+  }
+  while (batch.part_arenas.size() < parts) batch.part_arenas.emplace_back(256 << 10);
+  pool_.ParallelFor(parts, [&](size_t part, size_t slot) {
+    const size_t begin = n * part / parts, end = n * (part + 1) / parts;
+    fn(std::span<Record>(batch.records).subspan(begin, end - begin), batch.part_arenas[part], part,
+       slot);
+  });
+  return parts;
+}
+
+void Pipeline::AssignDeadlines(std::span<Record> records) const {
   const int days = config_.deadline.publication_working_days;
-  for (Record& record : batch.records) {
+  for (Record& record : records) {
     if (!record.pending()) continue;
     const int field = decision_field_[static_cast<size_t>(record.kind)];
     const Deadline deadline = parts_.calendar->AddWorkingDays(
@@ -359,18 +404,9 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
         if (!head) return Fail(head.error());
         chains[static_cast<size_t>(kind)] = *head;
       }
-      if (sink_fault_) {
-        if (auto up = sink_fault_(); !up) return Fail(up.error());
-      }
       DurableFileSet files;
-      FeedWriteStats feed_stats;
-      if (auto written = feeds_.Write(batch, info, chains, files, feed_stats); !written) {
-        return Fail(written.error());
-      }
-      if (auto durable = files.Commit(); !durable) return Fail(durable.error());
-      if (auto sent = SendToSinks(batch, info); !sent) return Fail(sent.error());
-      ++batches_in_this_process_;
-      if (batches_in_this_process_ == kill_after_files_batch_) std::raise(SIGKILL);
+      SinkBatch out{.batch = batch, .info = info, .chains = chains, .files = files};
+      if (auto delivered = Deliver(out); !delivered) return Fail(delivered.error());
       for (size_t k = 0; k < batch.records.size(); ++k) {
         const ExpiryEntry& entry = expired_[withdrawn[k]];
         RecordState state = expired_states_[withdrawn[k]];
@@ -402,7 +438,7 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
       for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
         transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);
       }
-      AddToOutbox(batch, info, transaction);
+      AddToCommit(out, transaction);
       transaction.PutBatchSequence(info.sequence + 1);
       stats.withdrawn += batch.records.size();
       ++stats.batches;
@@ -414,42 +450,28 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
   return stats;
 }
 
-std::vector<std::string> Pipeline::FeedFilesOf(const RecordBatch& batch, const BatchInfo& info,
-                                               uint64_t& lines) const {
-  std::vector<std::string> files;
-  lines = 0;
-  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
-    uint64_t n = 0;
-    for (const Record& record : batch.records) {
-      n += record.kind == kind &&
-           (record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated ||
-            record.outcome == Outcome::kWithdrawn);
-    }
-    if (n == 0) continue;
-    // The names FeedWriter gives the batch's files.
-    files.push_back(fmt::format("feeds/{}/{:010}-{}.ndjson", RecordKindName(kind), info.sequence,
-                                info.batch_id));
-    lines += n;
+Status Pipeline::Deliver(SinkBatch& out) {
+  if (sink_fault_) {
+    if (auto up = sink_fault_(); !up) return up;
   }
-  return files;
+  for (const auto& sink : sinks_) {
+    if (sink->phase() != BatchSink::Phase::kStagedFiles) continue;
+    if (auto written = sink->Write(out); !written) return written;
+  }
+  if (auto durable = out.files.Commit(); !durable) return durable;
+  for (const auto& sink : sinks_) {
+    if (sink->phase() != BatchSink::Phase::kAcknowledged) continue;
+    if (auto sent = sink->Write(out); !sent) return sent;
+  }
+  ++batches_in_this_process_;
+  if (batches_in_this_process_ == kill_after_files_batch_) std::raise(SIGKILL);
+  return Ok();
 }
 
-void Pipeline::AddToOutbox(const RecordBatch& batch, const BatchInfo& info,
-                           StateStore::Transaction& transaction) const {
-  if (!config_.http.enabled) return;
-  OutboxEntry entry;
-  entry.sequence = info.sequence;
-  entry.batch_id = info.batch_id;
-  entry.files = FeedFilesOf(batch, info, entry.records);
-  if (!entry.files.empty()) transaction.PutOutbox(entry);
-}
-
-Status Pipeline::SendToSinks(const RecordBatch& batch, const BatchInfo& info) {
-  if (!kafka_feed_) return Ok();
-  uint64_t lines = 0;
-  const std::vector<std::string> files = FeedFilesOf(batch, info, lines);
-  if (files.empty()) return Ok();
-  return kafka_feed_->Send(out_dir_, info, files);
+void Pipeline::AddToCommit(const SinkBatch& out, StateStore::Transaction& transaction) const {
+  for (const auto& sink : sinks_) {
+    if (sink->phase() == BatchSink::Phase::kInCommit) sink->AddToCommit(out, transaction);
+  }
 }
 
 int32_t Pipeline::TodayFor(const BatchInfo& info) const {
@@ -458,9 +480,7 @@ int32_t Pipeline::TodayFor(const BatchInfo& info) const {
 }
 
 void Pipeline::ProbeDeadlines(RecordBatch& batch, std::vector<int32_t>& deadline_days) {
-  parser_.Process(batch);
-  validator_.Process(batch);
-  AssignDeadlines(batch);
+  Prepare(batch);
   for (const Record& record : batch.records) {
     if (record.pending()) deadline_days.push_back(record.deadline_day);
   }
@@ -523,27 +543,30 @@ AuditEvent Pipeline::AuditOf(const Record& record, int32_t today) const {
 }
 
 Status Pipeline::ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
-                              SourceProgress& progress,
-                              const std::function<Status(const RecordBatch&)>& before_commit,
-                              BatchCounts* counts) {
+                              SourceProgress& progress, BatchCounts* counts) {
   Prepare(batch);
-  return ProcessPrepared(batch, info, source_id, progress, before_commit, counts);
+  return ProcessPrepared(batch, info, source_id, progress, counts);
 }
 
 void Pipeline::Prepare(RecordBatch& batch) {
-  parser_.Process(batch);
-  validator_.Process(batch);
-  AssignDeadlines(batch);
+  ForEachPart(batch, [this](std::span<Record> records, Arena& arena, size_t, size_t slot) {
+    parsers_[slot]->Process(records, arena);
+    validator_.Process(records, arena);
+    AssignDeadlines(records);
+  });
 }
 
 Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
-                                 SourceProgress& progress,
-                                 const std::function<Status(const RecordBatch&)>& before_commit,
-                                 BatchCounts* counts) {
+                                 SourceProgress& progress, BatchCounts* counts) {
   deduper_.set_replay(info.replay);
   if (auto deduped = deduper_.Process(batch); !deduped) return deduped;
   RedactionCounts redaction;
-  redactor_->Process(batch, redaction);
+  part_redactions_.assign(pool_.threads() * 4, RedactionCounts{});
+  const size_t parts =
+      ForEachPart(batch, [this](std::span<Record> records, Arena& arena, size_t part, size_t slot) {
+        redactors_[slot]->Process(records, arena, part_redactions_[part]);
+      });
+  for (size_t part = 0; part < parts; ++part) redaction.Add(part_redactions_[part]);
   ApplyPublicationPeriods(batch, TodayFor(info));
 
   auto sequence = parts_.store->GetBatchSequence();
@@ -560,35 +583,37 @@ Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::strin
     if (!head) return Fail(head.error());
     chains[static_cast<size_t>(kind)] = *head;
   }
-  // This order is the delivery guarantee: files first (durable), then the state that says they
-  // were written. The reverse would lose a batch in a crash between the two.
-  if (sink_fault_) {
-    if (auto up = sink_fault_(); !up) return up;
+  // The feed lines are rendered on the pool's cores, part by part; the feed sink joins them in
+  // order and chains the manifests on this thread.
+  size_t rendered = 0;
+  if (pool_.ChunksFor(batch.records.size()) > 1) {
+    rendered_.resize(pool_.threads() * 4);
+    rendered = ForEachPart(batch, [this](std::span<Record> records, Arena&, size_t part, size_t) {
+      feeds_.Render(records, rendered_[part]);
+    });
   }
+  // This order is the delivery guarantee: every sink first (files durable, the rest
+  // acknowledged), then the state that says they were written. The reverse would lose a batch
+  // in a crash between the two.
   DurableFileSet files;
-  FeedWriteStats feed_stats;
-  if (auto written = feeds_.Write(batch, info, chains, files, feed_stats); !written) return written;
-  DeadLetterStats dead_stats;
-  if (auto written = dead_letter_.Write(batch, info, files, dead_stats); !written) return written;
-  if (auto durable = files.Commit(); !durable) return durable;
-  if (auto sent = SendToSinks(batch, info); !sent) return sent;
-
-  if (before_commit) {
-    if (auto delivered = before_commit(batch); !delivered) return delivered;
-  }
-  ++batches_in_this_process_;
-  if (batches_in_this_process_ == kill_after_files_batch_) std::raise(SIGKILL);
+  SinkBatch out{.batch = batch,
+                .info = info,
+                .chains = chains,
+                .files = files,
+                .rendered = std::span<const RenderedPart>(rendered_).first(rendered)};
+  if (auto delivered = Deliver(out); !delivered) return delivered;
+  const FeedWriteStats& feed_stats = out.feed_stats;
   if (counts != nullptr) {
     for (const Record& record : batch.records) {
       counts->CountRecord(record);
       counts->bytes_read += record.raw.size();
     }
     counts->records_read += batch.records.size();
-    counts->AddRedactions(RedactionKind::kIdNumber, redaction.free_text.id_number);
-    counts->AddRedactions(RedactionKind::kMobile, redaction.free_text.mobile);
-    counts->AddRedactions(RedactionKind::kBankCard, redaction.free_text.bank_card);
-    counts->AddRedactions(RedactionKind::kEmail, redaction.free_text.email);
-    counts->AddRedactions(RedactionKind::kName, redaction.names);
+    counts->AddRedactions(PiiKind::kIdNumber, redaction.free_text.id_number);
+    counts->AddRedactions(PiiKind::kMobile, redaction.free_text.mobile);
+    counts->AddRedactions(PiiKind::kBankCard, redaction.free_text.bank_card);
+    counts->AddRedactions(PiiKind::kEmail, redaction.free_text.email);
+    counts->AddRedactions(PiiKind::kName, redaction.names);
     counts->feed_bytes_written += feed_stats.bytes;
     // Credit repairs: from the start of the repair day (Asia/Shanghai) to the durable withdrawal.
     const int64_t now_ms = info.published_ms != 0 ? info.published_ms : UnixMillisNow();
@@ -639,7 +664,7 @@ Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::strin
     }
     transaction.PutAudit(event, record.identity, info.sequence, static_cast<uint32_t>(i));
   }
-  AddToOutbox(batch, info, transaction);
+  AddToCommit(out, transaction);
   transaction.PutProgress(source_id, progress);
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);

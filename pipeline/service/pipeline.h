@@ -10,20 +10,21 @@
 #include <memory>
 #include <string>
 
-#include "pipeline/audit/audit_event.h"
 #include "pipeline/calendar/calendar.h"
+#include "pipeline/common/keyed_hash.h"
 #include "pipeline/config/config.h"
 #include "pipeline/dedupe/deduper.h"
-#include "pipeline/dedupe/keyed_hash.h"
-#include "pipeline/dedupe/state_store.h"
 #include "pipeline/lifecycle/publication_period.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/parse/json_parser.h"
 #include "pipeline/redact/redactor.h"
+#include "pipeline/runtime/worker_pool.h"
 #include "pipeline/schema/schema.h"
+#include "pipeline/sink/batch_sink.h"
 #include "pipeline/sink/dead_letter.h"
 #include "pipeline/sink/feed_writer.h"
-#include "pipeline/sink/kafka_feed_sink.h"
+#include "pipeline/state/audit_event.h"
+#include "pipeline/state/state_store.h"
 #include "pipeline/validate/validator.h"
 
 namespace gongshi {
@@ -69,32 +70,34 @@ struct RunCounts {
   void Add(const SourceProgress& progress);
 };
 
+// What runs the pipeline: the file pass (and `gongshi replay`) or the Kafka service, whose
+// rejects also go to the dead-letter topic when kafka.dead_letter.to says so.
+enum class RunKind : uint8_t { kFilePass, kKafkaService };
+
 class Pipeline {
  public:
   // Borrows `parts`, which must outlive the Pipeline.
   static Result<std::unique_ptr<Pipeline>> Create(const Config& config, PipelineParts& parts,
-                                                  const std::string& out_dir);
+                                                  const std::string& out_dir,
+                                                  RunKind kind = RunKind::kFilePass);
 
   // Runs one batch from the source through every stage and commits it, with `progress` (already
   // advanced by the caller to the position after the batch) in the same write. `info` needs the
   // source fields set; the batch id and sequence are filled in here.
-  // `before_commit`, when given, runs after the batch's files are durable and before the state
-  // commit: another sink (the dead-letter topic) that must be durable before the offsets move.
-  // `counts`, when given, receives the batch's figures for the metrics.
+  // The sinks run in their order (batch_sink.h) before the state commits. `counts`, when
+  // given, receives the batch's figures for the metrics.
   Status ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
-                      SourceProgress& progress,
-                      const std::function<Status(const RecordBatch&)>& before_commit = {},
-                      BatchCounts* counts = nullptr);
+                      SourceProgress& progress, BatchCounts* counts = nullptr);
 
   // ProcessBatch in two halves. Prepare parses and validates the batch and sets the records'
-  // publication deadlines; it touches only the batch, the parser and the validator, so one
+  // publication deadlines; it touches only the batch, the parsers and the validator, so one
   // reader thread may prepare the next batch while this one runs ProcessPrepared (the file
-  // pass does: its two halves then take a core each). Never two Prepare calls at once.
+  // pass does). Never two Prepare (or ProbeDeadlines) calls at once, never two ProcessPrepared.
+  // Both cut the batch into parts that the pool's cores (service.threads) parse, validate and
+  // redact at once; dedupe, the feed files and the commit keep the batch's order on the caller.
   void Prepare(RecordBatch& batch);
   Status ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
-                         SourceProgress& progress,
-                         const std::function<Status(const RecordBatch&)>& before_commit = {},
-                         BatchCounts* counts = nullptr);
+                         SourceProgress& progress, BatchCounts* counts = nullptr);
 
   // The daily sweep: publishes a withdrawal (reason period_ended) for every published penalty
   // whose publication period ended before today (config.today, else the Shanghai day of
@@ -114,26 +117,25 @@ class Pipeline {
   void set_sink_fault(std::function<Status()> fault) { sink_fault_ = std::move(fault); }
 
   const Config& config() const { return config_; }
-  // The dead-letter message of a rejected record (names the field, never its value).
-  std::string DeadLetterMessage(const Record& record) const { return dead_letter_.Message(record); }
 
  private:
   Pipeline(const Config& config, PipelineParts& parts, const std::string& out_dir,
-           std::unique_ptr<Redactor> redactor, OriginalBytes original);
-  void AssignDeadlines(RecordBatch& batch) const;
+           std::vector<std::unique_ptr<Redactor>> redactors, OriginalBytes original);
+  void AssignDeadlines(std::span<Record> records) const;
+  // Runs fn(records, arena, slot) over the batch cut into parts, on the pool's cores; part k
+  // keeps its rewritten values in batch.part_arenas[k] (the batch's own arena when it is one
+  // part, as with service.threads 1). Returns how many parts there were.
+  size_t ForEachPart(
+      RecordBatch& batch,
+      const std::function<void(std::span<Record>, Arena&, size_t part, size_t slot)>& fn);
   // Penalties about to be published get their publication end; one that has already passed is
   // withheld (or, if it was published before, withdrawn) with reason period_ended.
   void ApplyPublicationPeriods(RecordBatch& batch, int32_t today) const;
-  // With an http section: the batch's outbox entry (its feed files, for the HTTP sink), in the
-  // batch's own commit. Nothing when the batch published nothing.
-  void AddToOutbox(const RecordBatch& batch, const BatchInfo& info,
-                   StateStore::Transaction& transaction) const;
-  // The batch's feed files (relative to the output directory, kind order), as FeedWriter names
-  // them, and how many lines they hold.
-  std::vector<std::string> FeedFilesOf(const RecordBatch& batch, const BatchInfo& info,
-                                       uint64_t& lines) const;
-  // The sinks after the files: the Kafka sink (kafka_sink), when configured.
-  Status SendToSinks(const RecordBatch& batch, const BatchInfo& info);
+  // The batch's way through the sinks up to its commit, written once for input batches and the
+  // sweep's: the staged files, durable together, then the acknowledged sinks (batch_sink.h).
+  Status Deliver(SinkBatch& out);
+  // What the in-commit sinks (the outbox) add to the batch's state write.
+  void AddToCommit(const SinkBatch& out, StateStore::Transaction& transaction) const;
   // The commit day: config.today when set, else the batch's publication time in Shanghai.
   int32_t TodayFor(const BatchInfo& info) const;
   // The ledger entry of a record whose outcome is final; `today` is the commit day.
@@ -141,10 +143,13 @@ class Pipeline {
 
   Config config_;
   PipelineParts& parts_;
-  JsonParser parser_;
+  WorkerPool pool_;
+  std::vector<std::unique_ptr<JsonParser>> parsers_;  // by pool slot
   Validator validator_;
   Deduper deduper_;
-  std::unique_ptr<Redactor> redactor_;
+  std::vector<std::unique_ptr<Redactor>> redactors_;  // by pool slot
+  std::vector<RedactionCounts> part_redactions_;      // by part of the batch
+  std::vector<RenderedPart> rendered_;                // by part of the batch; buffers reused
   FeedWriter feeds_;
   DeadLetterWriter dead_letter_;
   int region_index_ = -1;
@@ -158,7 +163,7 @@ class Pipeline {
   int kill_after_files_batch_ = -1;  // test-only fault injection, see pipeline.cc
   std::function<Status()> sink_fault_;
   std::string out_dir_;
-  std::unique_ptr<KafkaFeedSink> kafka_feed_;
+  std::vector<std::unique_ptr<BatchSink>> sinks_;  // in their order; see batch_sink.h
   StateStore::Transaction transaction_;  // reused by ProcessBatch
   RecordBatch sweep_batch_;              // reused by Sweep
   std::vector<ExpiryEntry> expired_;

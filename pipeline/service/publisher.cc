@@ -23,16 +23,16 @@ void PublishableDeadlines(const RecordBatch& batch, std::vector<int32_t>& out) {
 
 }  // namespace
 
-BatchFlushCause MetricsCause(FlushCause cause) {
+FlushCause MetricsCause(FlushCause cause) {
   switch (cause) {
     case FlushCause::kNone:
-    case FlushCause::kAge: return BatchFlushCause::kAge;
-    case FlushCause::kCount: return BatchFlushCause::kCount;
-    case FlushCause::kBytes: return BatchFlushCause::kBytes;
-    case FlushCause::kSchedule: return BatchFlushCause::kSchedule;
-    case FlushCause::kDeadline: return BatchFlushCause::kDeadline;
+    case FlushCause::kAge: return FlushCause::kAge;
+    case FlushCause::kCount: return FlushCause::kCount;
+    case FlushCause::kBytes: return FlushCause::kBytes;
+    case FlushCause::kSchedule: return FlushCause::kSchedule;
+    case FlushCause::kDeadline: return FlushCause::kDeadline;
   }
-  return BatchFlushCause::kAge;
+  return FlushCause::kAge;
 }
 
 Result<BatchPolicy> MakeBatchPolicy(const BatchConfig& config) {
@@ -50,11 +50,10 @@ Result<BatchPolicy> MakeBatchPolicy(const BatchConfig& config) {
 }
 
 Publisher::Publisher(Pipeline& pipeline, const WorkingCalendar& calendar, int region_index,
-                     BatchPolicy policy, ProgressFn progress, BeforeCommitFn before_commit)
+                     BatchPolicy policy, ProgressFn progress)
     : pipeline_(pipeline),
       batcher_(std::move(policy), calendar, region_index),
-      progress_(std::move(progress)),
-      before_commit_(std::move(before_commit)) {}
+      progress_(std::move(progress)) {}
 
 void Publisher::Append(const PartitionBatch& polled, Held& held) {
   const RecordBatch& batch = polled.batch;
@@ -175,8 +174,7 @@ Result<bool> Publisher::Flush(const TopicPartition& tp, RecordBatch& batch, int6
   const SourceProgress before = *progress;
   progress->next_offset = end_offset;
   BatchCounts counts;
-  auto done =
-      pipeline_.ProcessBatch(batch, info, SourceIdOf(tp), *progress, before_commit_, &counts);
+  auto done = pipeline_.ProcessBatch(batch, info, SourceIdOf(tp), *progress, &counts);
   if (!done) {
     *progress = before;
     if (done.error().code() != ErrorCode::kUnavailable) return Fail(done.error());

@@ -26,7 +26,7 @@
 namespace gongshi {
 
 // The flush cause as the metrics label it.
-BatchFlushCause MetricsCause(FlushCause cause);
+FlushCause MetricsCause(FlushCause cause);
 
 // batch.* of the configuration as the Batcher takes it (the schedule entries parsed).
 Result<BatchPolicy> MakeBatchPolicy(const BatchConfig& config);
@@ -35,15 +35,13 @@ class Publisher {
  public:
   // Where a partition's progress lives (the service's assignment); nullptr = not assigned.
   using ProgressFn = std::function<SourceProgress*(const TopicPartition&)>;
-  // Another sink that must be durable before the offsets move (the dead-letter topic).
-  using BeforeCommitFn = std::function<Status(const RecordBatch&)>;
   // Called after a partition's batch was committed: Kafka may be told `end_offset` now.
   using PublishedFn = std::function<void(const TopicPartition&, int64_t end_offset,
                                          const RecordBatch&, BatchCounts&)>;
 
   // Borrows `pipeline` and `calendar`.
   Publisher(Pipeline& pipeline, const WorkingCalendar& calendar, int region_index,
-            BatchPolicy policy, ProgressFn progress, BeforeCommitFn before_commit = {});
+            BatchPolicy policy, ProgressFn progress);
 
   // Takes one partition's polled messages, received at `now_ms`: publishes them at once when
   // the feed is continuous and nothing else is held for the partition (no copy), otherwise
@@ -117,7 +115,6 @@ class Publisher {
   Pipeline& pipeline_;
   Batcher batcher_;
   ProgressFn progress_;
-  BeforeCommitFn before_commit_;
   std::map<TopicPartition, Held> held_;
   RecordBatch batch_;  // a held partition's batch, laid out for the pipeline; buffers reused
   std::vector<int32_t> deadlines_;  // scratch

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <utility>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/sink/feed_writer.h"
 
 namespace gongshi {

@@ -8,9 +8,9 @@
 #include <openssl/hmac.h>
 #include <simdjson.h>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/record/json_out.h"
-#include "pipeline/sink/atomic_file.h"
+#include "pipeline/common/atomic_file.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/json_out.h"
 
 namespace gongshi {
 namespace {

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/common/atomic_file.h"
 #include "pipeline/record/record.h"
 #include "pipeline/schema/schema.h"
-#include "pipeline/sink/atomic_file.h"
 #include "pipeline/sink/feed_writer.h"
 #include "pipeline/sink/kafka_producer.h"
 

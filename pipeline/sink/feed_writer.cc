@@ -5,12 +5,11 @@
 #include <filesystem>
 #include <map>
 
-#include <openssl/evp.h>
 #include <simdjson.h>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/record/json_out.h"
-#include "pipeline/sink/atomic_file.h"
+#include "pipeline/common/atomic_file.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/json_out.h"
 
 namespace gongshi {
 namespace {
@@ -58,13 +57,6 @@ std::string_view WithdrawReason(const Record& record) {
     case WithholdReason::kNone: break;
   }
   return "revoked";
-}
-
-std::array<uint8_t, 32> Sha256(std::string_view data) {
-  std::array<uint8_t, 32> out{};
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sha256(), nullptr);
-  return out;
 }
 
 std::string MakeBatchId(std::string_view source_id, uint64_t generation, int32_t partition,
@@ -159,14 +151,30 @@ void FeedWriter::AppendLine(const Record& record, std::string& out) const {
   out.append("}\n");
 }
 
+void FeedWriter::Render(std::span<const Record> records, RenderedPart& out) const {
+  out.Clear();
+  out.csv = csv_.has_value();
+  for (const Record& record : records) {
+    if (record.outcome != Outcome::kPublished && record.outcome != Outcome::kUpdated &&
+        record.outcome != Outcome::kWithdrawn) {
+      continue;
+    }
+    const size_t kind = static_cast<size_t>(record.kind);
+    AppendLine(record, out.lines[kind]);
+    if (csv_) csv_->AppendRow(record, out.rows[kind]);
+  }
+}
+
 Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
                          std::array<ChainHead, 3>& chains, DurableFileSet& files,
-                         FeedWriteStats& stats) {
+                         FeedWriteStats& stats, std::span<const RenderedPart> rendered) {
   if (auto made = EnsureCsv(); !made) return made;
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     body_.clear();
     if (csv_) csv_->Begin(kind, csv_body_);
     uint64_t upserts = 0, withdrawals = 0, updates = 0;
+    const bool joined = !rendered.empty();
+    const bool joined_rows = joined && rendered.front().csv;
     for (const Record& record : batch.records) {
       if (record.kind != kind) continue;
       if (record.outcome == Outcome::kPublished || record.outcome == Outcome::kUpdated) {
@@ -177,8 +185,12 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
       } else {
         continue;
       }
-      AppendLine(record, body_);
-      if (csv_) csv_->AppendRow(record, csv_body_);
+      if (!joined) AppendLine(record, body_);
+      if (csv_ && !joined_rows) csv_->AppendRow(record, csv_body_);
+    }
+    for (const RenderedPart& part : rendered) {
+      body_.append(part.lines[static_cast<size_t>(kind)]);
+      if (csv_ && joined_rows) csv_body_.append(part.rows[static_cast<size_t>(kind)]);
     }
     if (upserts + withdrawals == 0) continue;
 

@@ -7,13 +7,15 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "pipeline/common/atomic_file.h"
+#include "pipeline/common/sha256.h"  // manifests and batch ids name bytes by it
 #include "pipeline/record/record.h"
 #include "pipeline/schema/schema.h"
-#include "pipeline/sink/atomic_file.h"
 #include "pipeline/sink/csv_feed.h"
 
 namespace gongshi {
@@ -37,9 +39,6 @@ struct BatchInfo {
   // publication day. 0 = the system clock at the time of writing.
   int64_t published_ms = 0;
 };
-
-// SHA-256 of `data` (feed files, manifests, batch ids, source ids).
-std::array<uint8_t, 32> Sha256(std::string_view data);
 
 // sha256(source id, generation, partition, offset range, policy and schema versions) in hex,
 // truncated to 128 bits: the same input range under the same policy always has the same id.
@@ -74,7 +73,21 @@ struct FeedWriteStats {
   uint64_t withdrawals = 0;
 };
 
-// Thread-compatible; reuses its buffers. Borrows `schemas`.
+// A part of a batch's feed lines (and CSV rows), rendered ahead on another core; Write then joins
+// the parts in order instead of rendering the lines itself. Indexed by RecordKind.
+struct RenderedPart {
+  std::array<std::string, 3> lines;
+  std::array<std::string, 3> rows;  // empty without CSV
+  bool csv = false;                 // rows were rendered
+  void Clear() {
+    for (std::string& s : lines) s.clear();
+    for (std::string& s : rows) s.clear();
+    csv = false;
+  }
+};
+
+// Thread-compatible; reuses its buffers. Render is const and may run on several cores at once
+// (after Prepare); Write on one. Borrows `schemas`.
 class FeedWriter {
  public:
   FeedWriter(const SchemaSet& schemas, std::string out_dir, FeedOptions options = {});
@@ -85,8 +98,13 @@ class FeedWriter {
   // Writes the feed file and manifest of every kind that has records to publish in `batch`, and
   // advances that kind's chain head in `chains` (indexed by RecordKind). Durable on return.
   // Files are staged in `files`; they are durable once the caller commits it.
+  // With `rendered` (the batch's parts in order, from Render), the lines are those.
   Status Write(const RecordBatch& batch, const BatchInfo& info, std::array<ChainHead, 3>& chains,
-               DurableFileSet& files, FeedWriteStats& stats);
+               DurableFileSet& files, FeedWriteStats& stats,
+               std::span<const RenderedPart> rendered = {});
+
+  // Renders the feed lines (and CSV rows) of `records` that will be published, into `out`.
+  void Render(std::span<const Record> records, RenderedPart& out) const;
 
   // The feed line of one record (exposed for tests).
   void AppendLine(const Record& record, std::string& out) const;

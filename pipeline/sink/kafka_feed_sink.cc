@@ -1,6 +1,6 @@
 #include "pipeline/sink/kafka_feed_sink.h"
 
-#include "pipeline/sink/atomic_file.h"
+#include "pipeline/common/atomic_file.h"
 
 namespace gongshi {
 

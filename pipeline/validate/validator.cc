@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "pipeline/calendar/civil_date.h"
-#include "pipeline/validate/identifiers.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/identifiers.h"
 
 namespace gongshi {
 namespace {
@@ -57,9 +57,11 @@ Validator::Validator(const SchemaSet& schemas, ValidatorOptions options)
   }
 }
 
-void Validator::Process(RecordBatch& batch) const {
-  for (Record& record : batch.records) {
-    if (record.pending()) Validate(record, batch.arena);
+void Validator::Process(RecordBatch& batch) const { Process(batch.records, batch.arena); }
+
+void Validator::Process(std::span<Record> records, Arena& arena) const {
+  for (Record& record : records) {
+    if (record.pending()) Validate(record, arena);
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "pipeline/record/record.h"
@@ -23,6 +24,9 @@ class Validator {
 
   // Validates every pending record; the first broken rule rejects it with that reason and field.
   void Process(RecordBatch& batch) const;
+  // A part of a batch, rewritten values in the part's own `arena`. Const and without scratch
+  // state: one Validator serves every core at once.
+  void Process(std::span<Record> records, Arena& arena) const;
   void Validate(Record& record, Arena& arena) const;
 
   // Exact decimal in 万元 (at most 6 places) to 0.01 yuan (1e-6 万元). nullopt if malformed.

@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/record/reject_reason.h"
 
 namespace gongshi {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "pipeline/audit/audit_report.h"
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/record/reject_reason.h"
 
 namespace {

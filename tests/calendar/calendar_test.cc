@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 
 namespace gongshi {
 namespace {

@@ -19,7 +19,7 @@
 #include <simdjson.h>
 
 #include "pipeline/calendar/calendar.h"
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "tests/support/process.h"
 
 namespace gongshi {

@@ -34,7 +34,7 @@ int Exposition() {
   (*metrics)->SetConsumerLag("shuanggongshi.penalty", 1, 42);
   BatchCounts counts;
   counts.records_read = 3;
-  counts.CountFlush(BatchFlushCause::kAge, 3, 4096);
+  counts.CountFlush(FlushCause::kAge, 3, 4096);
   counts.end_to_end_latency_seconds.Observe(2);
   counts.publication_latency_working_days.Observe(6);
   counts.lateness[1] = 1;  // on_time

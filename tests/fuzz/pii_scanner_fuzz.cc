@@ -51,6 +51,7 @@ bool ValidKind(PiiKind kind) {
     case PiiKind::kMobile:
     case PiiKind::kBankCard:
     case PiiKind::kEmail: return true;
+    case PiiKind::kName: return false;  // the name masker's, never a scanner finding
   }
   return false;
 }
@@ -61,6 +62,7 @@ bool Enabled(const PiiScannerOptions& o, PiiKind kind) {
     case PiiKind::kMobile: return o.mobiles;
     case PiiKind::kBankCard: return o.bank_cards;
     case PiiKind::kEmail: return o.emails;
+    case PiiKind::kName: return false;
   }
   return false;
 }
@@ -71,6 +73,7 @@ uint64_t CountOf(const PiiCounts& c, PiiKind kind) {
     case PiiKind::kMobile: return c.mobile;
     case PiiKind::kBankCard: return c.bank_card;
     case PiiKind::kEmail: return c.email;
+    case PiiKind::kName: return 0;
   }
   return 0;
 }

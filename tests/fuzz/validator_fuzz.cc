@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/identifiers.h"
 #include "pipeline/parse/json_parser.h"
 #include "pipeline/schema/schema.h"
-#include "pipeline/validate/identifiers.h"
 #include "pipeline/validate/validator.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "tests/fuzz/record_checks.h"

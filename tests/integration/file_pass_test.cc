@@ -118,6 +118,63 @@ TEST_F(FilePassTest, KilledRunsEndWithTheSamePublishedSetAsAnUninterruptedRun) {
   }
 }
 
+// service.threads cuts each batch into parts that several cores parse, validate, redact and
+// render (the NDJSON lines and the CSV rows); what is published must not depend on it: every feed,
+// dead-letter and withheld file byte for byte as one thread writes it (manifests but for their
+// creation time and so the chain's hashes), the same summary.
+TEST_F(FilePassTest, AnyNumberOfThreadsPublishesByteForByteWhatOneThreadDoes) {
+  Generate(dir_ / "in.ndjson", 12000, 61);
+  auto contents = [](const fs::path& out) {
+    std::map<std::string, std::string> files;
+    for (const char* sub : {"feeds", "dlq", "withheld"}) {
+      for (const std::string& name : FileNames(out / sub)) {
+        std::string text = testing::ReadFile((out / sub / name).string());
+        if (name.ends_with(".manifest.json")) {
+          // "created_at":"2026-12-07T20:40:01Z" is the clock's, and with it the hash of the
+          // manifest before.
+          for (std::string_view key : {"\"created_at\":\"", "\"previous_manifest_sha256\":\""}) {
+            const size_t at = text.find(key);
+            if (at != std::string::npos) text.erase(at, text.find('"', at + key.size()) + 1 - at);
+          }
+        }
+        files[std::string(sub) + "/" + name] = std::move(text);
+      }
+    }
+    return files;
+  };
+  std::map<std::string, std::string> one;
+  std::map<std::string, uint64_t> one_summary;
+  for (int threads : {1, 2, 4}) {
+    const std::string config = dir_ / ("threads" + std::to_string(threads) + ".yaml");
+    // Batches of 2000: with 2 or 4 threads each is cut into 7 parts.
+    testing::WriteFile(config,
+                       "today: 2026-11-30\ninput: {max_record_bytes: 16384}\n"
+                       "batch: {max_records: 2000}\nfeeds: {csv: true}\nservice: {threads: " +
+                           std::to_string(threads) + "}\n");
+    const fs::path out = dir_ / ("out" + std::to_string(threads));
+    const ProcessResult run = RunPass(dir_, dir_ / "in.ndjson", out, config);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    auto summary = ParseSummary(run.out);
+    summary.erase("seconds");
+    summary.erase("records_per_second");
+    const auto files = contents(out);
+    if (threads == 1) {
+      one = files;
+      one_summary = summary;
+      ASSERT_GT(one.size(), 10u);
+      EXPECT_GT(summary.at("published"), 8000u);
+      continue;
+    }
+    EXPECT_EQ(summary, one_summary) << threads << " threads";
+    ASSERT_EQ(files.size(), one.size()) << threads << " threads";
+    for (const auto& [name, text] : one) {
+      auto it = files.find(name);
+      ASSERT_NE(it, files.end()) << name << " missing with " << threads << " threads";
+      EXPECT_TRUE(it->second == text) << name << " differs with " << threads << " threads";
+    }
+  }
+}
+
 TEST_F(FilePassTest, Gb18030SourceIsTranscoded) {
   const Expected expected = Generate(dir_ / "in.ndjson", 8000, 31, "gb18030");
   const std::string config = WriteConfig(dir_, ", encoding: gb18030");

@@ -25,8 +25,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "pipeline/dedupe/state_store.h"
 #include "pipeline/sink/dead_letter.h"
+#include "pipeline/state/state_store.h"
 #include "tests/integration/pass_checks.h"
 #include "tests/support/expected_forms.h"
 #include "tests/support/feed_batches.h"

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/generate/generator.h"
 #include "pipeline/leak_scan/leak_scan.h"
 #include "tests/support/process.h"

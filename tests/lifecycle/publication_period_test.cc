@@ -19,7 +19,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/schema/schema.h"
 #include "tests/support/test_support.h"
 

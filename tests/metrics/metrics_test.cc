@@ -75,8 +75,8 @@ TEST(ServiceMetricsTest, AddedCountsShowInSerialize) {
   record.deadline_provisional = true;
   counts.CountRecord(record);
   counts.outcomes[static_cast<size_t>(Outcome::kDuplicate)] += 3;
-  counts.AddRedactions(RedactionKind::kMobile, 4);
-  counts.CountFlush(BatchFlushCause::kAge, 6, 5120);
+  counts.AddRedactions(PiiKind::kMobile, 4);
+  counts.CountFlush(FlushCause::kAge, 6, 5120);
   counts.end_to_end_latency_seconds.Observe(0.3);
   counts.end_to_end_latency_seconds.Observe(42);
   metrics->Add(counts);
@@ -294,7 +294,7 @@ TEST(ServiceMetricsTest, PromtoolAcceptsTheExposition) {
   const std::vector<int32_t> partitions = {0, 1};
   metrics->AssignPartitions("penalties", partitions);
   BatchCounts counts;
-  counts.CountFlush(BatchFlushCause::kCount, 16384, 1 << 20);
+  counts.CountFlush(FlushCause::kCount, 16384, 1 << 20);
   counts.end_to_end_latency_seconds.Observe(1.5);
   counts.publication_latency_working_days.Observe(9);
   counts.lateness[3] = 1;

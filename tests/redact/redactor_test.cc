@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
+#include "pipeline/common/identifiers.h"
 #include "pipeline/parse/json_parser.h"
-#include "pipeline/validate/identifiers.h"
 #include "pipeline/validate/validator.h"
 #include "tests/support/test_support.h"
 

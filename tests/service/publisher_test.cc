@@ -20,7 +20,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 

@@ -8,10 +8,10 @@
 
 #include <gtest/gtest.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/atomic_file.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/parse/json_parser.h"
 #include "pipeline/parse/transcoder.h"
-#include "pipeline/sink/atomic_file.h"
 #include "pipeline/sink/feed_writer.h"
 #include "pipeline/validate/validator.h"
 #include "tests/support/process.h"

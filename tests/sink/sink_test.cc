@@ -4,9 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 #include "pipeline/parse/json_parser.h"
-#include "pipeline/sink/atomic_file.h"
 #include "pipeline/sink/dead_letter.h"
 #include "pipeline/sink/feed_writer.h"
 #include "pipeline/validate/validator.h"
@@ -211,20 +210,6 @@ TEST_F(SinkTest, WithheldLedgerHoldsNoContent) {
   EXPECT_NE(ledger.find("\"reason\":\"minor\""), std::string::npos);
   EXPECT_EQ(ledger.find("福州示例贸易有限公司"), std::string::npos);
   EXPECT_EQ(ledger.find("王小明"), std::string::npos);
-}
-
-TEST(AtomicFileTest, ReplacesWholeFileAndLeavesNoTemporary) {
-  testing::TempDir dir;
-  ASSERT_TRUE(WriteFileAtomically(dir / "a.txt", "one"));
-  ASSERT_TRUE(WriteFileAtomically(dir / "a.txt", "two"));
-  EXPECT_EQ(testing::ReadFile(dir / "a.txt"), "two");
-  testing::WriteFile(dir / ".b.txt.tmp", "left by a crash");
-  RemoveStaleTemporaries(dir.path());
-  EXPECT_EQ(Files(dir.path()), (std::vector<std::string>{"a.txt"}));
-}
-
-TEST(AtomicFileTest, UnwritableDirectoryIsAnError) {
-  EXPECT_FALSE(WriteFileAtomically("/proc/gongshi-no/such.txt", "x"));
 }
 
 TEST(Base64Test, RoundTrips) {

@@ -1,6 +1,6 @@
 // JSON string output: the word-at-a-time scan escapes exactly what the byte-by-byte rule does, at
 // every position of a word and across word boundaries, and simdjson reads back the text.
-#include "pipeline/record/json_out.h"
+#include "pipeline/common/json_out.h"
 
 #include <random>
 #include <string>

@@ -1,24 +1,16 @@
-// AuditEvent: what the auditors' ledger keeps of every record: who decided it, when it was
-// decided, arrived and was published, its deadline and whether it was late and why. No personal
-// data: the authority is an organisation, the record only its keyed identity.
+// AuditEvent: what the auditors' ledger in the state store keeps of every record: who decided it,
+// when it was decided, arrived and was published, its deadline and whether it was late and why. No
+// personal data: the authority is an organisation, the record only its keyed identity.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "pipeline/record/lateness.h"
 #include "pipeline/record/record.h"
 
 namespace gongshi {
-
-// Who is to blame for a late publication (spec "Deadlines").
-enum class Lateness : uint8_t {
-  kNotPublished = 0,  // duplicate, withheld, rejected: no publication to time
-  kOnTime = 1,        // published by 24:00 Asia/Shanghai on the deadline day
-  kSourceLate = 2,    // arrived after its deadline, or with less slack than the pipeline needs
-  kPipelineLate = 3,  // arrived in time and the pipeline missed: should be zero
-};
-std::string_view LatenessCode(Lateness lateness);  // "not_published", "on_time", ...
 
 struct AuditEvent {
   std::string authority_uscc;  // "" when unknown (a reject before the field was readable)

@@ -1,4 +1,4 @@
-#include "pipeline/dedupe/keyed_hash.h"
+#include "pipeline/common/keyed_hash.h"
 
 #include <cstring>
 

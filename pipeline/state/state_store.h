@@ -1,8 +1,10 @@
 // StateStore: gongshi's durable memory in RocksDB. It holds, per record identity, what was last
 // done with it (published / withdrawn / withheld) and its content fingerprint; per source, how far
-// it was read; per feed, the head of the manifest chain. All of a batch's changes are committed in
-// one synced WriteBatch, so the state and the offsets it came from never disagree after a crash.
-// Keys and values hold no personal data: identities are keyed HMACs (see KeyedHash).
+// it was read; per feed, the head of the manifest chain; the expiry index, the HTTP outbox and
+// receipts, and the auditors' ledger. All of a batch's changes are committed in one synced
+// WriteBatch, so the state and the offsets it came from never disagree after a crash. What the
+// bytes of each kind mean is in codecs.h. Keys and values hold no personal data: identities are
+// keyed HMACs (see KeyedHash).
 #pragma once
 
 #include <array>
@@ -17,85 +19,13 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
-#include "pipeline/audit/audit_event.h"
-#include "pipeline/dedupe/keyed_hash.h"
+#include "pipeline/common/keyed_hash.h"
 #include "pipeline/record/error.h"
 #include "pipeline/record/record.h"
+#include "pipeline/state/audit_event.h"
+#include "pipeline/state/codecs.h"
 
 namespace gongshi {
-
-struct RecordState {
-  // How many earlier versions are remembered: a re-sent older version (a replayed file, a
-  // consumer rewound past a correction) is a duplicate, not an update that would roll the
-  // published correction back.
-  static constexpr size_t kHistory = 3;
-  PublicationState state = PublicationState::kNone;
-  RecordKind kind = RecordKind::kUnknown;
-  Digest128 fingerprint{};
-  std::array<Digest128, kHistory> earlier{};  // newest first; zero = none
-  bool Knows(const Digest128& fingerprint) const;
-  int32_t decision_day = 0;
-  int32_t deadline_day = 0;
-  uint64_t batch_sequence = 0;  // the feed batch that last carried it
-  // Penalties published: the last day of publication; the expiry index holds the same day.
-  int32_t publication_end_day = 0;
-  // The redaction policy its last publication went out under (PolicyTag of
-  // redaction.policy_version); 0 = unknown (state written before it was kept). A replay under
-  // another policy re-publishes the current version as a correction.
-  uint64_t policy = 0;
-};
-
-// A 64-bit tag of a redaction policy version, never 0.
-uint64_t PolicyTag(std::string_view policy_version);
-
-// What a withdrawal at the end of the publication period needs of a published penalty: its
-// natural key as it was published (redacted, organisations' data only), by publication end.
-struct ExpiryEntry {
-  int32_t end_day = 0;
-  Digest128 identity{};
-  RecordKind kind = RecordKind::kUnknown;
-  int32_t decision_day = 0;
-  std::string authority_uscc;
-  std::string authority_name;
-  std::string decision_doc_no;
-  std::string license_no;
-};
-
-// How far one input source has been processed, and the counts so far, so that a run resumed after
-// a crash reports the same totals as an uninterrupted one.
-struct SourceProgress {
-  uint64_t generation = 0;  // passes over this source; batch ids include it
-  int64_t next_offset = 0;  // byte offset (file) or Kafka offset of the first unprocessed record
-  int64_t next_line = 1;
-  bool completed = false;
-  Digest128 head{};  // hash of the source's first bytes: a different file at the same path restarts
-  std::array<uint64_t, 7> outcomes{};      // by Outcome (kPending unused)
-  std::vector<uint64_t> reject_reasons;    // by RejectReason
-  std::vector<uint64_t> withhold_reasons;  // by WithholdReason
-  std::array<uint64_t, 4> redactions{};    // id_number, mobile, bank_card, email
-  uint64_t batches = 0;
-  uint64_t names_redacted = 0;  // names of natural persons masked in free text
-};
-
-// A feed batch the HTTP sink has still to deliver (the outbox), or its receipt once the site
-// answered. Written in the batch's own commit, so a batch is never durable without its entry.
-struct OutboxEntry {
-  uint64_t sequence = 0;
-  std::string batch_id;
-  uint64_t records = 0;
-  std::vector<std::string> files;  // feed files, relative to the output directory, in kind order
-  uint32_t attempts = 0;
-  int64_t first_attempt_ms = 0;
-  std::string last_error;  // of the last failed attempt ("" before any)
-};
-struct Receipt {
-  uint64_t sequence = 0;
-  std::string batch_id;
-  int status = 0;      // the site's HTTP status: 2xx acknowledged, 4xx refused
-  std::string answer;  // the site's answer (body), at most 1 KiB
-  uint32_t attempts = 0;
-  int64_t answered_ms = 0;
-};
 
 struct StateOptions {
   std::string dir;

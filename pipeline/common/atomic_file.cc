@@ -1,4 +1,4 @@
-#include "pipeline/sink/atomic_file.h"
+#include "pipeline/common/atomic_file.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,12 +1,12 @@
 // Identifier checks against the test vectors of domain.md §4.4, plus the normalisation that has to
 // run before them (lower case and full-width input are common in feeds).
-#include "pipeline/validate/identifiers.h"
+#include "pipeline/common/identifiers.h"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 
 namespace gongshi {
 namespace {

@@ -1,11 +1,11 @@
 // Identifier checks of the national standards (GB 32100, GB 11714, GB 11643) and the normalisation
 // applied before them. Used by the validator on structured fields and by the PII scanner on the
 // candidates it finds in free text, so everything here works on caller-owned bytes.
-#include "pipeline/validate/identifiers.h"
+#include "pipeline/common/identifiers.h"
 
 #include <array>
 
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 
 namespace gongshi {
 namespace {

@@ -1,4 +1,4 @@
-#include "pipeline/calendar/civil_date.h"
+#include "pipeline/common/civil_date.h"
 
 #include <chrono>
 

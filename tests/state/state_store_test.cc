@@ -1,6 +1,6 @@
 // The state store's record layout: what is written reads back, and states written by earlier
 // versions (v4 kept every earlier fingerprint slot, zero or not) still read the same.
-#include "pipeline/dedupe/state_store.h"
+#include "pipeline/state/state_store.h"
 
 #include <cstring>
 
