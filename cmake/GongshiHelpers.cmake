@@ -64,8 +64,10 @@ function(gongshi_add_benchmark name)
   if(GONGSHI_BUILD_TESTS)
     # benchmark 1.7.1 takes --benchmark_min_time as a double (1.8 wants "0.001s").
     add_test(NAME ${name}_smoke COMMAND ${name} --benchmark_min_time=0.001)
+    # Each build directory keeps its own benchmark stores: two builds' suites at once on one
+    # machine (a release and a sanitizer build, two checkouts) must not remove each other's.
     set_tests_properties(${name}_smoke PROPERTIES LABELS bench_smoke
-      ENVIRONMENT "GONGSHI_DATA_DIR=${PROJECT_SOURCE_DIR}")
+      ENVIRONMENT "GONGSHI_DATA_DIR=${PROJECT_SOURCE_DIR};GONGSHI_BENCH_DIR=${PROJECT_BINARY_DIR}/bench-smoke")
   endif()
 endfunction()
 

@@ -14,15 +14,7 @@
 namespace gongshi {
 namespace {
 
-std::vector<std::string> Files(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code error;
-  for (const auto& e : std::filesystem::directory_iterator(dir, error)) {
-    out.push_back(e.path().filename().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> Files(const std::string& dir) { return testing::FileNamesIn(dir); }
 
 TEST(AtomicFileTest, ReplacesWholeFileAndLeavesNoTemporary) {
   testing::TempDir dir;

@@ -829,8 +829,10 @@ TEST_F(KafkaServiceTest, KilledServiceEndsWithWhatAnUninterruptedOneHas) {
     const double after = 1 + random() % (left / 2);
     ++run;
     const pid_t pid = StartService(config, logs());
+    // Polled every 5 ms so the kill lands soon after the mark, mid-consumption.
     const bool reached =
-        WaitFor([&] { return Metric(port, "gongshi_read_records_total") >= after; });
+        WaitFor([&] { return Metric(port, "gongshi_read_records_total") >= after; }, kDeadline,
+                milliseconds(5));
     ::kill(pid, SIGKILL);
     const auto killed = WaitForExit(pid, logs());
     ASSERT_TRUE(killed);
@@ -895,7 +897,9 @@ TEST_F(KafkaServiceTest, KilledServiceEndsWithWhatAnUninterruptedOneHas) {
     EXPECT_EQ(crashed_state.progress.at(id).next_offset, o.second) << id << ": state, end";
     EXPECT_EQ(o.first, o.second) << id << ": committed, end";
   }
-  EXPECT_GE(run, 6);
+  // The hook's three kills and at least one random one; how many more random kills fit depends
+  // on how far the service got between two polls (a loaded machine: fewer), so it is not asserted.
+  EXPECT_GE(run, 5);
 }
 
 // README: "On every assignment the consumer seeks to the RocksDB offset". The service restarts

@@ -19,15 +19,7 @@ using testing::Quoted;
 using testing::Schemas;
 using testing::With;
 
-std::vector<std::string> Files(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code error;
-  for (const auto& e : std::filesystem::directory_iterator(dir, error)) {
-    out.push_back(e.path().filename().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> Files(const std::string& dir) { return testing::FileNamesIn(dir); }
 
 class SinkTest : public ::testing::Test {
  protected:

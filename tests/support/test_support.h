@@ -2,12 +2,14 @@
 // from a JSON text with one field changed.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -41,6 +43,17 @@ inline std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The names of the entries of `dir`, sorted; none when it does not exist.
+inline std::vector<std::string> FileNamesIn(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code error;
+  for (const auto& e : std::filesystem::directory_iterator(dir, error)) {
+    out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 inline void WriteFile(const std::string& path, const std::string& text) {
