@@ -59,17 +59,19 @@ case "${1:-build}" in
     asan_status=0
     ctest --test-dir "$asan_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 \
       -LE 'large|deploy|browser' -E 'MemoryDoesNotGrowWithTheInput' || asan_status=$?
-    # The runtime's concurrency under ThreadSanitizer: the worker pool, and file passes with 1, 2
-    # and 4 threads through the real binary, RocksDB included. Only these: TSan cannot follow
-    # Debian's librdkafka (its threads start through C11 thrd_create), so nothing here starts a
-    # Kafka client. No suppressions are needed (none are given).
+    # The runtime's concurrency under ThreadSanitizer: the worker pool, and file passes (reader,
+    # decider and committer threads; 1, 2 and 4 pool threads; killed and resumed) through the real
+    # binary, RocksDB included. Only these: TSan cannot follow Debian's librdkafka (its threads
+    # start through C11 thrd_create), so nothing here starts a Kafka client. The suppressions
+    # name RocksDB's own frames only (see the file).
     tsan_dir=${GONGSHI_TSAN_BUILD_DIR:-build/tsan}
     cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGONGSHI_SANITIZER=thread \
       -DGONGSHI_BUILD_BENCH=OFF >/dev/null
     cmake --build "$tsan_dir" --parallel "$(nproc)" --target worker_pool_test file_pass_test gongshi
     tsan_status=0
-    TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" ctest --test-dir "$tsan_dir" --output-on-failure \
-      --timeout 900 -R '^(WorkerPoolTest|FilePassTest[.]AnyNumberOfThreads)' || tsan_status=$?
+    TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/runtime/tsan_suppressions.txt ${TSAN_OPTIONS:-}" \
+      ctest --test-dir "$tsan_dir" --output-on-failure --timeout 900 \
+      -R '^(WorkerPoolTest|FilePassTest[.](AnyNumberOfThreads|Killed))' || tsan_status=$?
     # Then each libFuzzer target for GONGSHI_FUZZ_SECONDS from its corpus (a clang build of its
     # own, build/fuzz); it runs even after an ASan or TSan failure so one run reports all, and
     # the ASan result decides the exit status first, then TSan's.

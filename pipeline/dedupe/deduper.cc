@@ -10,12 +10,6 @@ namespace {
 
 constexpr char kSeparator = '\x1f';
 
-size_t NextPowerOfTwo(size_t n) {
-  size_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 }  // namespace
 
 Deduper::Deduper(const SchemaSet& schemas, StateStore& store, KeyedHash& hash,
@@ -86,17 +80,38 @@ void Deduper::Identify(Record& record) {
   }
 }
 
-Deduper::Slot* Deduper::FindSlot(const Digest128& id) {
-  const size_t mask = overlay_.size() - 1;
+Deduper::Slot* Deduper::FindSlot(std::vector<Slot>& table, uint32_t generation,
+                                 const Digest128& id) {
+  const size_t mask = table.size() - 1;
   uint64_t h;
   std::memcpy(&h, id.data(), sizeof(h));  // already a keyed hash: uniformly distributed
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    Slot& slot = overlay_[i];
-    if (slot.generation != overlay_generation_ || slot.id == id) return &slot;
+    Slot& slot = table[i];
+    if (slot.generation != generation || slot.id == id) return &slot;
   }
 }
 
-Status Deduper::Process(RecordBatch& batch) {
+namespace {
+
+// Makes `table` big enough for `entries` at half load and starts a new generation in it (the
+// slots of the last one are free without being touched).
+template <typename Slot>
+void Renew(std::vector<Slot>& table, uint32_t& generation, size_t entries) {
+  size_t wanted = 1;
+  while (wanted < entries * 2 + 2) wanted <<= 1;
+  if (table.size() < wanted) {
+    table.assign(wanted, Slot{});
+    generation = 0;
+  }
+  if (++generation == 0) {  // wrapped: forget every slot explicitly
+    for (Slot& slot : table) slot.generation = 0;
+    generation = 1;
+  }
+}
+
+}  // namespace
+
+Status Deduper::Process(RecordBatch& batch, bool after_uncommitted) {
   ids_.clear();
   positions_.clear();
   for (size_t i = 0; i < batch.records.size(); ++i) {
@@ -108,21 +123,23 @@ Status Deduper::Process(RecordBatch& batch) {
   }
   if (auto looked_up = store_.Lookup(ids_, found_); !looked_up) return looked_up;
 
-  const size_t wanted = NextPowerOfTwo(ids_.size() * 2 + 2);
-  if (overlay_.size() < wanted) {
-    overlay_.assign(wanted, Slot{});
-    overlay_generation_ = 0;
-  }
-  if (++overlay_generation_ == 0) {  // wrapped: forget every slot explicitly
-    for (Slot& slot : overlay_) slot.generation = 0;
-    overlay_generation_ = 1;
-  }
+  Renew(overlay_, overlay_generation_, ids_.size());
+  // Without an uncommitted batch before this one, what the last Remember() kept is committed
+  // (or was never: a failed batch) and the store is the truth.
+  const bool uncommitted = after_uncommitted && !uncommitted_.empty();
 
   next_.resize(positions_.size());
   for (size_t k = 0; k < positions_.size(); ++k) {
     Record& record = batch.records[positions_[k]];
-    Slot* slot = FindSlot(record.identity);
-    const RecordState& prior = slot->generation == overlay_generation_ ? slot->state : found_[k];
+    Slot* slot = FindSlot(overlay_, overlay_generation_, record.identity);
+    const RecordState* known = &found_[k];
+    if (slot->generation == overlay_generation_) {
+      known = &slot->state;  // earlier in this batch
+    } else if (uncommitted) {
+      const Slot* pending = FindSlot(uncommitted_, uncommitted_generation_, record.identity);
+      if (pending->generation == uncommitted_generation_) known = &pending->state;
+    }
+    const RecordState& prior = *known;
     record.prior = prior.state;
     record.replayed = false;
     RecordState next = prior;
@@ -176,7 +193,8 @@ Status Deduper::Process(RecordBatch& batch) {
 }
 
 void Deduper::Remember(const RecordBatch& batch, uint64_t batch_sequence,
-                       StateStore::Transaction& transaction) const {
+                       StateStore::Transaction& transaction) {
+  Renew(uncommitted_, uncommitted_generation_, positions_.size());
   for (size_t k = 0; k < positions_.size(); ++k) {
     const Record& record = batch.records[positions_[k]];
     RecordState state = next_[k];
@@ -220,6 +238,10 @@ void Deduper::Remember(const RecordBatch& batch, uint64_t batch_sequence,
       transaction.PutExpiry(entry);
     }
     transaction.PutRecord(record.identity, state);
+    Slot* kept = FindSlot(uncommitted_, uncommitted_generation_, record.identity);
+    kept->id = record.identity;
+    kept->generation = uncommitted_generation_;
+    kept->state = state;
   }
 }
 

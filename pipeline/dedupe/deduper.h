@@ -30,14 +30,18 @@ class Deduper {
 
   // Sets identity, fingerprint, prior state and outcome of every pending record. Records later
   // in the batch see the earlier ones (an update right after its original is an update). Writes
-  // nothing: the runner calls Remember() only once the batch's feed files are durable.
-  Status Process(RecordBatch& batch);
+  // nothing to the store: the runner commits what Remember() adds to its transaction.
+  // `after_uncommitted`: the batch Remember() saw last may not be committed yet (a runner that
+  // commits batch k while it decides batch k+1): its states are found there before the store.
+  // Every batch before that one must be committed.
+  Status Process(RecordBatch& batch, bool after_uncommitted = false);
 
   // Adds the new state of every record whose outcome changed it to `transaction`, reading the
-  // final outcomes (the redactor may have withheld some). Call after Process() on the same batch.
-  // `batch_sequence` is the feed batch carrying the records.
+  // final outcomes (the redactor may have withheld some), and keeps those states for the next
+  // Process(after_uncommitted). Call after Process() on the same batch. `batch_sequence` is the
+  // feed batch carrying the records.
   void Remember(const RecordBatch& batch, uint64_t batch_sequence,
-                StateStore::Transaction& transaction) const;
+                StateStore::Transaction& transaction);
 
   // Identity and fingerprint of one record (exposed for tests and the generator's checks).
   void Identify(Record& record);
@@ -49,7 +53,8 @@ class Deduper {
     uint32_t generation = 0;
     RecordState state;
   };
-  Slot* FindSlot(const Digest128& id);
+  // The slot of `id` in `table` (of a power-of-two size): its own, or the free one it would take.
+  static Slot* FindSlot(std::vector<Slot>& table, uint32_t generation, const Digest128& id);
 
   const SchemaSet& schemas_;
   StateStore& store_;
@@ -62,6 +67,10 @@ class Deduper {
   std::vector<RecordState> next_;  // by position in positions_: the state after each record
   std::vector<Slot> overlay_;
   uint32_t overlay_generation_ = 0;
+  // The states the last Remember() wrote, by identity: what a batch decided while that one
+  // commits must see. Reused like the overlay.
+  std::vector<Slot> uncommitted_;
+  uint32_t uncommitted_generation_ = 0;
   std::string message_;  // reused: the identity message being hashed
   char scratch_[1024];
 };

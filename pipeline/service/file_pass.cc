@@ -172,10 +172,12 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
                                     .max_record_bytes = options.config.input.max_record_bytes});
   if (!source) return Fail(source.error());
 
-  // A reader thread fills and prepares (parses, validates) the next batch while this one is
-  // deduped, redacted, written and committed: on two cores the halves overlap. The next batch
-  // is read only after the last was handed over, so the source is used by one thread at a
-  // time, and progress is taken from the batch's own read, not from where the reader is now.
+  // Three threads, one batch each: a reader fills and prepares (parses, validates) batch k+2,
+  // this thread decides batch k+1 (dedupe, redaction, rendering, its state write), and a commit
+  // thread writes batch k's files, syncs them and commits its state. The source is read only
+  // after the last batch was handed over, so it is used by one thread at a time, and progress is
+  // taken from the batch's own read, not from where the reader is now. Batch k+1 is decided
+  // against k's states before k commits (Pipeline::Decide), and committed only after k is.
   struct Read {
     bool more = false;
     int64_t first_offset = 0;
@@ -196,15 +198,23 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
     if (read.more) (*pipeline)->Prepare(batch);
     return read;
   };
-  std::array<RecordBatch, 2> batches;
-  // std::async's future joins the reader in its destructor, also on an early return.
-  auto next = std::async(std::launch::async, read_next, std::ref(batches[0]));
-  for (size_t i = 0;; i ^= 1) {
+  std::array<RecordBatch, 3> batches;
+  std::array<Pipeline::Decided, 2> decided;
+  // The futures join their threads in their destructors, also on an early return, and are
+  // destroyed before the batches they use.
+  std::future<Result<Read>> next = std::async(std::launch::async, read_next, std::ref(batches[0]));
+  std::future<Status> committing;
+  const Pipeline::Decided* uncommitted = nullptr;
+  auto last_commit = [&]() -> Status {
+    if (!committing.valid()) return Ok();
+    return committing.get();
+  };
+  for (size_t k = 0;; ++k) {
     auto got = next.get();
     if (!got) return Fail(got.error());
     if (!got->more) break;
-    next = std::async(std::launch::async, read_next, std::ref(batches[i ^ 1]));
-    RecordBatch& batch = batches[i];
+    next = std::async(std::launch::async, read_next, std::ref(batches[(k + 1) % 3]));
+    RecordBatch& batch = batches[k % 3];
     BatchInfo info;
     info.source_name = options.input;
     info.generation = progress.generation;
@@ -214,10 +224,18 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
     info.last_line = batch.records.back().position.line;
     progress.next_offset = got->end_offset;
     progress.next_line = got->next_line;
-    if (auto done = (*pipeline)->ProcessPrepared(batch, info, source_id, progress); !done) {
+    Pipeline::Decided& out = decided[k % 2];
+    if (auto done =
+            (*pipeline)->Decide(batch, info, source_id, progress, nullptr, uncommitted, out);
+        !done) {
       return Fail(done.error());
     }
+    if (auto done = last_commit(); !done) return Fail(done.error());
+    committing =
+        std::async(std::launch::async, [&pipeline, &out] { return (*pipeline)->Commit(out); });
+    uncommitted = &out;
   }
+  if (auto done = last_commit(); !done) return Fail(done.error());
   // Mark the pass complete so the next run over this file starts a new pass.
   progress.completed = true;
   progress.next_offset = (*source)->offset();

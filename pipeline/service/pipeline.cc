@@ -558,8 +558,18 @@ void Pipeline::Prepare(RecordBatch& batch) {
 
 Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
                                  SourceProgress& progress, BatchCounts* counts) {
+  if (auto decided = Decide(batch, info, source_id, progress, counts, nullptr, decided_);
+      !decided) {
+    return decided;
+  }
+  return Commit(decided_);
+}
+
+Status Pipeline::Decide(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
+                        SourceProgress& progress, BatchCounts* counts, const Decided* uncommitted,
+                        Decided& out) {
   deduper_.set_replay(info.replay);
-  if (auto deduped = deduper_.Process(batch); !deduped) return deduped;
+  if (auto deduped = deduper_.Process(batch, uncommitted != nullptr); !deduped) return deduped;
   RedactionCounts redaction;
   part_redactions_.assign(pool_.threads() * 4, RedactionCounts{});
   const size_t parts =
@@ -569,40 +579,29 @@ Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::strin
   for (size_t part = 0; part < parts; ++part) redaction.Add(part_redactions_[part]);
   ApplyPublicationPeriods(batch, TodayFor(info));
 
-  auto sequence = parts_.store->GetBatchSequence();
-  if (!sequence) return Fail(sequence.error());
-  info.sequence = *sequence;
+  if (uncommitted != nullptr) {
+    info.sequence = uncommitted->info.sequence + 1;
+  } else {
+    auto sequence = parts_.store->GetBatchSequence();
+    if (!sequence) return Fail(sequence.error());
+    info.sequence = *sequence;
+  }
   info.policy_version = config_.redaction.policy_version;
   info.schema_version = parts_.schemas->version();
   info.batch_id = MakeBatchId(source_id, info.generation, info.partition, info.first_offset,
                               info.end_offset, info.policy_version, info.schema_version);
 
-  std::array<ChainHead, 3> chains{};
-  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
-    auto head = parts_.store->GetChain(kind);
-    if (!head) return Fail(head.error());
-    chains[static_cast<size_t>(kind)] = *head;
-  }
   // The feed lines are rendered on the pool's cores, part by part; the feed sink joins them in
-  // order and chains the manifests on this thread.
-  size_t rendered = 0;
+  // order and chains the manifests in Commit.
+  out.rendered_parts = 0;
   if (pool_.ChunksFor(batch.records.size()) > 1) {
-    rendered_.resize(pool_.threads() * 4);
-    rendered = ForEachPart(batch, [this](std::span<Record> records, Arena&, size_t part, size_t) {
-      feeds_.Render(records, rendered_[part]);
-    });
+    out.rendered.resize(pool_.threads() * 4);
+    out.rendered_parts =
+        ForEachPart(batch, [this, &out](std::span<Record> records, Arena&, size_t part, size_t) {
+          feeds_.Render(records, out.rendered[part]);
+        });
   }
-  // This order is the delivery guarantee: every sink first (files durable, the rest
-  // acknowledged), then the state that says they were written. The reverse would lose a batch
-  // in a crash between the two.
-  DurableFileSet files;
-  SinkBatch out{.batch = batch,
-                .info = info,
-                .chains = chains,
-                .files = files,
-                .rendered = std::span<const RenderedPart>(rendered_).first(rendered)};
-  if (auto delivered = Deliver(out); !delivered) return delivered;
-  const FeedWriteStats& feed_stats = out.feed_stats;
+
   if (counts != nullptr) {
     for (const Record& record : batch.records) {
       counts->CountRecord(record);
@@ -614,7 +613,6 @@ Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::strin
     counts->AddRedactions(PiiKind::kBankCard, redaction.free_text.bank_card);
     counts->AddRedactions(PiiKind::kEmail, redaction.free_text.email);
     counts->AddRedactions(PiiKind::kName, redaction.names);
-    counts->feed_bytes_written += feed_stats.bytes;
     // Credit repairs: from the start of the repair day (Asia/Shanghai) to the durable withdrawal.
     const int64_t now_ms = info.published_ms != 0 ? info.published_ms : UnixMillisNow();
     // Revocations (撤销/无效): from the message's arrival (its Kafka timestamp).
@@ -646,8 +644,7 @@ Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::strin
   progress.names_redacted += redaction.names;
   progress.batches += 1;
 
-  // One transaction for every batch: its buffers keep their capacity.
-  StateStore::Transaction& transaction = transaction_;
+  StateStore::Transaction& transaction = out.transaction;
   transaction.Clear();
   deduper_.Remember(batch, info.sequence, transaction);
   const int32_t today = TodayFor(info);
@@ -664,12 +661,39 @@ Status Pipeline::ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::strin
     }
     transaction.PutAudit(event, record.identity, info.sequence, static_cast<uint32_t>(i));
   }
-  AddToCommit(out, transaction);
   transaction.PutProgress(source_id, progress);
+  transaction.PutBatchSequence(info.sequence + 1);
+  out.batch = &batch;
+  out.info = info;
+  out.counts = counts;
+  return Ok();
+}
+
+Status Pipeline::Commit(Decided& decided) {
+  // The chain heads are read here, not in Decide: the batch before this one has committed.
+  std::array<ChainHead, 3> chains{};
+  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
+    auto head = parts_.store->GetChain(kind);
+    if (!head) return Fail(head.error());
+    chains[static_cast<size_t>(kind)] = *head;
+  }
+  // This order is the delivery guarantee: every sink first (files durable, the rest
+  // acknowledged), then the state that says they were written. The reverse would lose a batch
+  // in a crash between the two.
+  DurableFileSet files;
+  SinkBatch out{
+      .batch = *decided.batch,
+      .info = decided.info,
+      .chains = chains,
+      .files = files,
+      .rendered = std::span<const RenderedPart>(decided.rendered).first(decided.rendered_parts)};
+  if (auto delivered = Deliver(out); !delivered) return delivered;
+  if (decided.counts != nullptr) decided.counts->feed_bytes_written += out.feed_stats.bytes;
+  StateStore::Transaction& transaction = decided.transaction;
+  AddToCommit(out, transaction);
   for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
     transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);
   }
-  transaction.PutBatchSequence(info.sequence + 1);
   return parts_.store->Commit(transaction);
 }
 

@@ -99,6 +99,29 @@ class Pipeline {
   Status ProcessPrepared(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
                          SourceProgress& progress, BatchCounts* counts = nullptr);
 
+  // A batch decided and waiting for its sinks and its commit. Reused: its buffers keep their
+  // capacity. The batch it points to must stay as it is until Commit returns.
+  struct Decided {
+    RecordBatch* batch = nullptr;
+    BatchInfo info;
+    BatchCounts* counts = nullptr;
+    std::vector<RenderedPart> rendered;  // the feed lines rendered on the pool, by part
+    size_t rendered_parts = 0;
+    StateStore::Transaction transaction;  // the batch's state write but for the chain heads
+  };
+  // ProcessPrepared in two halves, for a runner that commits batch k on one thread while it
+  // decides batch k+1 on another (the file pass): Decide dedupes, redacts, dates and renders the
+  // batch and makes its state write; Commit runs the sinks in their order and commits. The rule
+  // that keeps the guarantee: Commit(k+1) starts only after Commit(k) returned Ok, so nothing of
+  // k+1 is durable before k is; a crash re-makes both from k's start. `uncommitted` is the batch
+  // whose Commit may still be running (its records' states and sequence are taken from it, not
+  // from the store), or null; every batch before it must be committed. After a failed Commit,
+  // the next Decide must pass null (its decisions of later batches are void).
+  Status Decide(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
+                SourceProgress& progress, BatchCounts* counts, const Decided* uncommitted,
+                Decided& out);
+  Status Commit(Decided& decided);
+
   // The daily sweep: publishes a withdrawal (reason period_ended) for every published penalty
   // whose publication period ended before today (config.today, else the Shanghai day of
   // `now_ms`, 0 = now), in feed batches committed like any other: the withdrawals' files first,
@@ -149,7 +172,6 @@ class Pipeline {
   Deduper deduper_;
   std::vector<std::unique_ptr<Redactor>> redactors_;  // by pool slot
   std::vector<RedactionCounts> part_redactions_;      // by part of the batch
-  std::vector<RenderedPart> rendered_;                // by part of the batch; buffers reused
   FeedWriter feeds_;
   DeadLetterWriter dead_letter_;
   int region_index_ = -1;
@@ -164,7 +186,7 @@ class Pipeline {
   std::function<Status()> sink_fault_;
   std::string out_dir_;
   std::vector<std::unique_ptr<BatchSink>> sinks_;  // in their order; see batch_sink.h
-  StateStore::Transaction transaction_;  // reused by ProcessBatch
+  Decided decided_;                                // reused by ProcessPrepared
   RecordBatch sweep_batch_;              // reused by Sweep
   std::vector<ExpiryEntry> expired_;
   std::vector<Digest128> expired_ids_;

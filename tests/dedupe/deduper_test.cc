@@ -126,6 +126,60 @@ TEST_F(DeduperTest, AnOlderVersionSentAgainIsADuplicateNotARollback) {
   EXPECT_EQ(Run({revoked, v3}), (std::vector<O>{O::kWithdrawn, O::kDuplicate}));
 }
 
+// The file pass decides batch k+1 while batch k commits (Pipeline::Decide): dedupe must then
+// see k's states, as Remember() made them, before the store has them.
+class UncommittedBatchTest : public DeduperTest {
+ protected:
+  // Parse, validate and dedupe `messages`; the outcomes.
+  std::vector<Outcome> Decide(const std::vector<std::string>& messages, bool after_uncommitted) {
+    testing::FillBatch(batch_, messages);
+    parser_.Process(batch_);
+    validator_.Process(batch_);
+    EXPECT_TRUE(deduper_->Process(batch_, after_uncommitted));
+    std::vector<Outcome> outcomes;
+    for (const Record& r : batch_.records) outcomes.push_back(r.outcome);
+    return outcomes;
+  }
+};
+
+TEST_F(UncommittedBatchTest, TheNextBatchSeesTheStatesOfOneNotYetCommitted) {
+  const std::string p = Fixture("penalty_valid.json");
+  const std::string changed = With(p, "penalty_content", Quoted("更正"));
+  EXPECT_EQ(Decide({p}, false), (std::vector<O>{O::kPublished}));
+  StateStore::Transaction first;
+  deduper_->Remember(batch_, 1, first);  // not committed yet
+  EXPECT_EQ(Decide({p, changed}, true), (std::vector<O>{O::kDuplicate, O::kUpdated}));
+  StateStore::Transaction second;
+  deduper_->Remember(batch_, 2, second);
+  ASSERT_TRUE(store_->Commit(first));
+  // The batch after that one sees the second's states, the store the first's.
+  EXPECT_EQ(Decide({p, changed}, true), (std::vector<O>{O::kDuplicate, O::kDuplicate}));
+  ASSERT_TRUE(store_->Commit(second));
+  EXPECT_EQ(Run({changed, p}), (std::vector<O>{O::kDuplicate, O::kDuplicate}));
+}
+
+TEST_F(UncommittedBatchTest, ItSeesTheFinalOutcomeNotDedupesFirstWord) {
+  // Withheld by the redactor after dedupe said "published": a changed version later is a first
+  // publication, not an update of something the site never showed.
+  const std::string p = Fixture("penalty_valid.json");
+  EXPECT_EQ(Decide({p}, false), (std::vector<O>{O::kPublished}));
+  batch_.records[0].Withhold(WithholdReason::kMinor);
+  StateStore::Transaction first;
+  deduper_->Remember(batch_, 1, first);
+  EXPECT_EQ(Decide({With(p, "penalty_content", Quoted("更正"))}, true),
+            (std::vector<O>{O::kPublished}));
+}
+
+TEST_F(UncommittedBatchTest, WithoutOneTheStoreIsTheTruth) {
+  // A batch whose commit failed is void: the retry (after_uncommitted false) must not see it,
+  // or its records would come back as duplicates and never be published.
+  const std::string p = Fixture("penalty_valid.json");
+  EXPECT_EQ(Decide({p}, false), (std::vector<O>{O::kPublished}));
+  StateStore::Transaction failed;
+  deduper_->Remember(batch_, 1, failed);
+  EXPECT_EQ(Decide({p}, false), (std::vector<O>{O::kPublished}));
+}
+
 TEST_F(DeduperTest, LookupsOfGrowingBatchesOfKnownIdentities) {
   // Regression: found values were pinned in a vector that then grew, and RocksDB crashed.
   std::vector<std::string> messages;
