@@ -9,6 +9,7 @@
 #include "pipeline/common/atomic_file.h"
 #include "pipeline/common/civil_date.h"
 #include "pipeline/common/json_out.h"
+#include "pipeline/sink/http_delivery.h"
 
 namespace gongshi {
 namespace {
@@ -456,10 +457,10 @@ Result<ReplaySummary> RunReplay(const ReplayOptions& options) {
       std::this_thread::sleep_for(wait);
     }
   }
-  if (auto drained = DrainHttp(options.config, *parts->store, options.out_dir, summary.run);
-      !drained) {
-    return Fail(drained.error());
-  }
+  auto pending = DrainHttp(options.config, *parts->store, options.out_dir);
+  if (!pending) return Fail(pending.error());
+  summary.run.http = options.config.http.enabled;
+  summary.run.http_pending = *pending;
   summary.run.counts = (*runner)->counts();
   summary.run.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

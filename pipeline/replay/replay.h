@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "pipeline/config/config.h"
-#include "pipeline/service/file_pass.h"
-#include "pipeline/service/pipeline.h"
+#include "pipeline/runtime/pipeline.h"
+#include "pipeline/runtime/run_summary.h"
 #include "pipeline/source/kafka_range_reader.h"
 #include "pipeline/source/ndjson_source.h"
 

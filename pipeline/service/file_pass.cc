@@ -7,7 +7,7 @@
 #include <future>
 
 #include "pipeline/common/json_out.h"
-#include "pipeline/service/http_delivery.h"
+#include "pipeline/sink/http_delivery.h"
 #include "pipeline/source/ndjson_source.h"
 
 namespace gongshi {
@@ -31,98 +31,7 @@ std::string SourceId(const std::string& input) {
   return "file:" + HexEncode(digest.data(), 16);
 }
 
-void AppendCounts(std::string& out, std::string_view key, const std::vector<uint64_t>& counts,
-                  auto name_of) {
-  AppendJsonKey(out, key);
-  out.push_back('{');
-  bool first = true;
-  for (size_t i = 1; i < counts.size(); ++i) {
-    if (counts[i] == 0) continue;
-    AppendJsonKey(out, name_of(i), first);
-    AppendJsonUint(out, counts[i]);
-    first = false;
-  }
-  out.push_back('}');
-}
-
 }  // namespace
-
-std::string RunSummary::ToJson() const {
-  std::string out = "{";
-  AppendJsonKey(out, "read", true);
-  AppendJsonUint(out, counts.read());
-  for (Outcome o : {Outcome::kPublished, Outcome::kUpdated, Outcome::kDuplicate,
-                    Outcome::kWithdrawn, Outcome::kWithheld, Outcome::kRejected}) {
-    AppendJsonKey(out, OutcomeName(o));
-    AppendJsonUint(out, counts.outcomes[static_cast<size_t>(o)]);
-  }
-  AppendCounts(out, "reject_reasons", counts.reject_reasons,
-               [](size_t i) { return RejectReasonCode(static_cast<RejectReason>(i)); });
-  AppendCounts(out, "withheld_reasons", counts.withhold_reasons,
-               [](size_t i) { return WithholdReasonCode(static_cast<WithholdReason>(i)); });
-  AppendJsonKey(out, "redacted_in_free_text");
-  out.push_back('{');
-  const char* kinds[] = {"id_number", "mobile", "bank_card", "email", "name"};
-  static_assert(std::size(kinds) == std::tuple_size_v<decltype(counts.redactions)>);
-  for (size_t i = 0; i < std::size(kinds); ++i) {
-    AppendJsonKey(out, kinds[i], i == 0);
-    AppendJsonUint(out, counts.redactions[i]);
-  }
-  out.push_back('}');
-  AppendJsonKey(out, "batches");
-  AppendJsonUint(out, counts.batches);
-  // Not input records, so not part of read = published + ... + rejected.
-  AppendJsonKey(out, "expiry_withdrawals");
-  AppendJsonUint(out, expiry_withdrawals);
-  if (http) {
-    AppendJsonKey(out, "http_pending");
-    AppendJsonUint(out, http_pending);
-  }
-  if (generation > 0) {  // a file pass (the service has no passes)
-    AppendJsonKey(out, "resumed");
-    out.append(resumed ? "true" : "false");
-    if (resumed) {
-      AppendJsonKey(out, "resumed_from_line");
-      AppendJsonInt(out, resumed_from_line);
-    }
-    AppendJsonKey(out, "pass");
-    AppendJsonUint(out, generation);
-  }
-  AppendJsonKey(out, "feeds");
-  AppendJsonString(out, out_dir + "/feeds");
-  AppendJsonKey(out, "dead_letter");
-  AppendJsonString(out, out_dir + "/dlq");
-  AppendJsonKey(out, "withheld_ledger");
-  AppendJsonString(out, out_dir + "/withheld");
-  AppendJsonKey(out, "state");
-  AppendJsonString(out, state_dir);
-  AppendJsonKey(out, "seconds");
-  out.append(fmt::format("{:.3f}", seconds));
-  AppendJsonKey(out, "records_per_second");
-  AppendJsonUint(out, seconds > 0 ? static_cast<uint64_t>(counts.read() / seconds) : 0);
-  out.push_back('}');
-  return out;
-}
-
-Status DrainHttp(const Config& config, StateStore& store, const std::string& out_dir,
-                 RunSummary& summary) {
-  if (!config.http.enabled) return Ok();
-  auto delivery = HttpDelivery::Create(config.http, store, out_dir);
-  if (!delivery) return Fail(delivery.error());
-  auto left = (*delivery)->Drain(
-      std::chrono::milliseconds(config.http.drain_timeout_ms), [](const DeliveryStep& step) {
-        if (step.what == DeliveryStep::What::kRefused) {
-          std::fprintf(stderr,
-                       "gongshi: http: batch %llu refused (%s); it "
-                       "is in dlq/http/\n",
-                       static_cast<unsigned long long>(step.sequence), step.error.c_str());
-        }
-      });
-  if (!left) return Fail(left.error());
-  summary.http = true;
-  summary.http_pending = *left;
-  return Ok();
-}
 
 Result<RunSummary> RunFilePass(const FilePassOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -252,9 +161,10 @@ Result<RunSummary> RunFilePass(const FilePassOptions& options) {
   summary.expiry_withdrawals = swept->withdrawn;
 
   // The HTTP sink: deliver what this pass (and any earlier one) committed.
-  if (auto drained = DrainHttp(options.config, *parts->store, options.out_dir, summary); !drained) {
-    return Fail(drained.error());
-  }
+  auto pending = DrainHttp(options.config, *parts->store, options.out_dir);
+  if (!pending) return Fail(pending.error());
+  summary.http = options.config.http.enabled;
+  summary.http_pending = *pending;
 
   summary.counts.Add(progress);
   summary.seconds =

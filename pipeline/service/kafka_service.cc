@@ -15,9 +15,9 @@
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/replay/replay.h"
-#include "pipeline/service/http_delivery.h"
-#include "pipeline/service/pipeline.h"
+#include "pipeline/runtime/pipeline.h"
 #include "pipeline/service/publisher.h"
+#include "pipeline/sink/http_delivery.h"
 #include "pipeline/sink/kafka_producer.h"
 #include "pipeline/source/kafka_source.h"
 

@@ -20,7 +20,7 @@
 
 #include "pipeline/batch/batcher.h"
 #include "pipeline/metrics/metrics.h"
-#include "pipeline/service/pipeline.h"
+#include "pipeline/runtime/pipeline.h"
 #include "pipeline/source/kafka_source.h"
 
 namespace gongshi {

@@ -1,4 +1,4 @@
-// BatchSink: where a batch goes once its outcomes are decided. The runner (service/pipeline.h)
+// BatchSink: where a batch goes once its outcomes are decided. The runner (runtime/pipeline.h)
 // keeps one ordered list of sinks and calls them by phase, and only when every sink of the first
 // two phases has returned Ok does it commit the batch's state (records, progress, chain heads,
 // ledger, sequence) in one synced write. That order is the delivery guarantee, written once: a

@@ -1,4 +1,4 @@
-#include "pipeline/service/pipeline.h"
+#include "pipeline/runtime/pipeline.h"
 
 #include <chrono>
 #include <csignal>

@@ -187,7 +187,7 @@ class Pipeline {
   std::string out_dir_;
   std::vector<std::unique_ptr<BatchSink>> sinks_;  // in their order; see batch_sink.h
   Decided decided_;                                // reused by ProcessPrepared
-  RecordBatch sweep_batch_;              // reused by Sweep
+  RecordBatch sweep_batch_;                        // reused by Sweep
   std::vector<ExpiryEntry> expired_;
   std::vector<Digest128> expired_ids_;
   std::vector<RecordState> expired_states_;

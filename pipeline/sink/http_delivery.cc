@@ -1,5 +1,6 @@
-#include "pipeline/service/http_delivery.h"
+#include "pipeline/sink/http_delivery.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 
@@ -241,6 +242,23 @@ void HttpDelivery::Run(StepFn on_step, std::function<void(const Error&)> on_erro
       notified_ = false;
     }
   }
+}
+
+Result<uint64_t> DrainHttp(const Config& config, StateStore& store, const std::string& out_dir) {
+  if (!config.http.enabled) return uint64_t{0};
+  auto delivery = HttpDelivery::Create(config.http, store, out_dir);
+  if (!delivery) return Fail(delivery.error());
+  auto left = (*delivery)->Drain(
+      std::chrono::milliseconds(config.http.drain_timeout_ms), [](const DeliveryStep& step) {
+        if (step.what == DeliveryStep::What::kRefused) {
+          std::fprintf(stderr,
+                       "gongshi: http: batch %llu refused (%s); it "
+                       "is in dlq/http/\n",
+                       static_cast<unsigned long long>(step.sequence), step.error.c_str());
+        }
+      });
+  if (!left) return Fail(left.error());
+  return *left;
 }
 
 }  // namespace gongshi

@@ -87,4 +87,9 @@ class HttpDelivery {
   std::thread thread_;
 };
 
+// With an http section: delivers what is in the outbox for at most http.drain_timeout_ms (the end
+// of a file pass or a replay); returns how many batches the site has not acknowledged yet (they
+// wait for the next run or `reconcile`). Without one: 0.
+Result<uint64_t> DrainHttp(const Config& config, StateStore& store, const std::string& out_dir);
+
 }  // namespace gongshi
