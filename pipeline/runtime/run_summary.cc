@@ -18,6 +18,7 @@ void AppendCounts(std::string& out, std::string_view key, const std::vector<uint
   }
   out.push_back('}');
 }
+
 }  // namespace
 
 std::string RunSummary::ToJson() const {
