@@ -85,7 +85,9 @@ class Pipeline {
   // advanced by the caller to the position after the batch) in the same write. `info` needs the
   // source fields set; the batch id and sequence are filled in here.
   // The sinks run in their order (batch_sink.h) before the state commits. `counts`, when
-  // given, receives the batch's figures for the metrics.
+  // given, receives the batch's figures for the metrics. A failed batch leaves the attempt's
+  // figures in `progress` and `counts`: the caller restores or drops them (the Publisher and
+  // the replay runner do) before it tries the batch again.
   Status ProcessBatch(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
                       SourceProgress& progress, BatchCounts* counts = nullptr);
 
