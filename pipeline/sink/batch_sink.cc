@@ -5,24 +5,13 @@
 namespace gongshi {
 namespace {
 
-bool Published(Outcome outcome) {
-  return outcome == Outcome::kPublished || outcome == Outcome::kUpdated ||
-         outcome == Outcome::kWithdrawn;
-}
-
 class FeedFileSink final : public BatchSink {
  public:
   explicit FeedFileSink(FeedWriter& feeds) : feeds_(feeds) {}
   std::string_view name() const override { return "feed files"; }
   Phase phase() const override { return Phase::kStagedFiles; }
   Status Write(SinkBatch& out) override {
-    if (auto written =
-            feeds_.Write(out.batch, out.info, out.chains, out.files, out.feed_stats, out.rendered);
-        !written) {
-      return written;
-    }
-    out.feed_files = FeedFileNames(out.batch, out.info, out.feed_lines);
-    return Ok();
+    return feeds_.Write(out.batch, out.info, out.chains, out.files, out.feed_stats, out.rendered);
   }
 
  private:
@@ -49,8 +38,8 @@ class KafkaFeedBatchSink final : public BatchSink {
   std::string_view name() const override { return "kafka feed"; }
   Phase phase() const override { return Phase::kAcknowledged; }
   Status Write(SinkBatch& out) override {
-    if (out.feed_files.empty()) return Ok();
-    return sink_->Send(out_dir_, out.info, out.feed_files);
+    if (out.feed_stats.feed_files.empty()) return Ok();
+    return sink_->Send(out_dir_, out.info, out.feed_stats.feed_files);
   }
 
  private:
@@ -105,33 +94,17 @@ class OutboxSink final : public BatchSink {
   Phase phase() const override { return Phase::kInCommit; }
   Status Write(SinkBatch&) override { return Ok(); }
   void AddToCommit(const SinkBatch& out, StateStore::Transaction& transaction) const override {
-    if (out.feed_files.empty()) return;
+    if (out.feed_stats.feed_files.empty()) return;
     OutboxEntry entry;
     entry.sequence = out.info.sequence;
     entry.batch_id = out.info.batch_id;
-    entry.files = out.feed_files;
-    entry.records = out.feed_lines;
+    entry.files = out.feed_stats.feed_files;
+    entry.records = out.feed_stats.lines();
     transaction.PutOutbox(entry);
   }
 };
 
 }  // namespace
-
-std::vector<std::string> FeedFileNames(const RecordBatch& batch, const BatchInfo& info,
-                                       uint64_t& lines) {
-  std::vector<std::string> files;
-  lines = 0;
-  for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
-    uint64_t n = 0;
-    for (const Record& record : batch.records)
-      n += record.kind == kind && Published(record.outcome);
-    if (n == 0) continue;
-    files.push_back(fmt::format("feeds/{}/{:010}-{}.ndjson", RecordKindName(kind), info.sequence,
-                                info.batch_id));
-    lines += n;
-  }
-  return files;
-}
 
 std::unique_ptr<BatchSink> MakeFeedFileSink(FeedWriter& feeds) {
   return std::make_unique<FeedFileSink>(feeds);

@@ -40,12 +40,8 @@ struct SinkBatch {
   std::array<ChainHead, 3>& chains;  // the feed's manifest chains, advanced by the feed sink
   DurableFileSet& files;
   std::span<const RenderedPart> rendered{};  // the feed lines rendered ahead on the pool, or none
-  FeedWriteStats feed_stats{};
+  FeedWriteStats feed_stats{};  // with the feed files written, for the Kafka feed and the outbox
   DeadLetterStats dead_letter_stats{};
-  // The batch's feed files as the feed sink named them (relative to the output directory, kind
-  // order) and their lines; for the Kafka feed and the outbox.
-  std::vector<std::string> feed_files{};
-  uint64_t feed_lines = 0;
 };
 
 class BatchSink {
@@ -79,10 +75,5 @@ std::unique_ptr<BatchSink> MakeDeadLetterTopicSink(std::unique_ptr<KafkaProducer
                                                    OriginalSealer sealer);
 // http: the batch's outbox entry, in the batch's own commit; nothing when it published nothing.
 std::unique_ptr<BatchSink> MakeOutboxSink();
-
-// The names FeedWriter gives the batch's feed files (relative to the output directory, kind
-// order), and how many lines they hold.
-std::vector<std::string> FeedFileNames(const RecordBatch& batch, const BatchInfo& info,
-                                       uint64_t& lines);
 
 }  // namespace gongshi

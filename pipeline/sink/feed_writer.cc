@@ -295,6 +295,7 @@ Status FeedWriter::Write(const RecordBatch& batch, const BatchInfo& info,
     stats.bytes += body_.size() + manifest_.size() + (csv_ ? csv_body_.size() : 0);
     stats.upserts += upserts;
     stats.withdrawals += withdrawals;
+    stats.feed_files.push_back(fmt::format("feeds/{}/{}.ndjson", RecordKindName(kind), stem));
   }
   return Ok();
 }

@@ -71,6 +71,10 @@ struct FeedWriteStats {
   uint64_t bytes = 0;
   uint64_t upserts = 0;
   uint64_t withdrawals = 0;
+  // The NDJSON feed files written, relative to the output directory, in kind order (what the
+  // Kafka feed sink sends and the HTTP outbox names).
+  std::vector<std::string> feed_files;
+  uint64_t lines() const { return upserts + withdrawals; }
 };
 
 // A part of a batch's feed lines (and CSV rows), rendered ahead on another core; Write then joins
