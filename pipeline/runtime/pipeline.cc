@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <span>
-#include <thread>
 
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -214,9 +213,7 @@ Pipeline::Pipeline(const Config& config, PipelineParts& parts, const std::string
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config, PipelineParts& parts,
                                                    const std::string& out_dir, RunKind kind) {
   // A Redactor per core: each keeps scratch state (the scanner's spans, the names' matches).
-  const size_t threads = config.service.threads == 0
-                             ? std::max(1u, std::thread::hardware_concurrency())
-                             : static_cast<size_t>(config.service.threads);
+  const size_t threads = WorkerPool::ThreadsFor(config.service.threads);
   std::vector<std::unique_ptr<Redactor>> redactors;
   for (size_t slot = 0; slot < threads; ++slot) {
     auto redactor = Redactor::Create(*parts.schemas, config.redaction);
@@ -347,7 +344,8 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
     }
     RecordBatch& batch = sweep_batch_;
     batch.Clear();
-    StateStore::Transaction transaction;
+    Decided decided;  // the sweep's batch, committed by Commit like any other
+    StateStore::Transaction& transaction = decided.transaction;
     std::vector<size_t> withdrawn;  // index into expired_, per record of the batch
     for (size_t i = 0; i < expired_.size(); ++i) {
       const ExpiryEntry& entry = expired_[i];
@@ -383,69 +381,59 @@ Result<SweepStats> Pipeline::Sweep(int64_t now_ms) {
       record.present.set(decision);
       withdrawn.push_back(i);
     }
+    if (batch.records.empty()) {  // only stale entries: their removal is the whole write
+      if (auto committed = parts_.store->Commit(transaction); !committed) {
+        return Fail(committed.error());
+      }
+      continue;
+    }
     auto sequence = parts_.store->GetBatchSequence();
     if (!sequence) return Fail(sequence.error());
-    std::array<ChainHead, 3> chains{};
-    if (!batch.records.empty()) {
-      BatchInfo info;
-      info.source_name = "sweep";
-      info.first_offset = expired_[withdrawn.front()].end_day;
-      info.end_offset = today;
-      info.sequence = *sequence;
-      info.policy_version = config_.redaction.policy_version;
-      info.schema_version = parts_.schemas->version();
-      info.published_ms = now_ms;
-      // The first withdrawal's identity makes the id unique: its entry is gone once committed.
-      info.batch_id =
-          MakeBatchId("sweep:" + HexEncode(batch.records.front().identity), 0, -1,
-                      info.first_offset, info.end_offset, info.policy_version, info.schema_version);
-      for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
-        auto head = parts_.store->GetChain(kind);
-        if (!head) return Fail(head.error());
-        chains[static_cast<size_t>(kind)] = *head;
-      }
-      DurableFileSet files;
-      SinkBatch out{.batch = batch, .info = info, .chains = chains, .files = files};
-      if (auto delivered = Deliver(out); !delivered) return Fail(delivered.error());
-      for (size_t k = 0; k < batch.records.size(); ++k) {
-        const ExpiryEntry& entry = expired_[withdrawn[k]];
-        RecordState state = expired_states_[withdrawn[k]];
-        state.state = PublicationState::kWithdrawn;
-        state.publication_end_day = 0;
-        state.batch_sequence = info.sequence;
-        transaction.PutRecord(entry.identity, state);
-        AuditEvent event;
-        event.kind = entry.kind;
-        event.outcome = Outcome::kWithdrawn;
-        event.reason = static_cast<uint8_t>(WithholdReason::kPeriodEnded);
-        event.authority_uscc = entry.authority_uscc;
-        event.authority_name = entry.authority_name;
-        event.decision_day = entry.decision_day;
-        event.arrival_day = today;
-        event.published_day = today;
-        event.deadline_day = entry.end_day + 1;  // the first day it must no longer be shown
-        event.latency_working_days =
-            parts_.calendar->WorkingDaysBetween(event.deadline_day - 1, today, region_index_);
-        transaction.PutAudit(event, entry.identity, info.sequence, static_cast<uint32_t>(k));
-        // With a fixed `today` (tests, simulations) the day counts; otherwise the clock.
-        const int64_t ended_ms = ShanghaiDayStartMs(event.deadline_day);
-        const int64_t at_ms =
-            config_.today.empty()
-                ? (now_ms != 0 ? now_ms : UnixMillisNow())
-                : ended_ms + static_cast<int64_t>(today - event.deadline_day) * 86400 * 1000;
-        stats.latency_seconds.push_back(static_cast<double>(at_ms - ended_ms) / 1000.0);
-      }
-      for (RecordKind kind : {RecordKind::kLicense, RecordKind::kPenalty}) {
-        transaction.PutChain(kind, chains[static_cast<size_t>(kind)]);
-      }
-      AddToCommit(out, transaction);
-      transaction.PutBatchSequence(info.sequence + 1);
-      stats.withdrawn += batch.records.size();
-      ++stats.batches;
+    BatchInfo& info = decided.info;
+    info.source_name = "sweep";
+    info.first_offset = expired_[withdrawn.front()].end_day;
+    info.end_offset = today;
+    info.sequence = *sequence;
+    info.policy_version = config_.redaction.policy_version;
+    info.schema_version = parts_.schemas->version();
+    info.published_ms = now_ms;
+    // The first withdrawal's identity makes the id unique: its entry is gone once committed.
+    info.batch_id =
+        MakeBatchId("sweep:" + HexEncode(batch.records.front().identity), 0, -1, info.first_offset,
+                    info.end_offset, info.policy_version, info.schema_version);
+    for (size_t k = 0; k < batch.records.size(); ++k) {
+      const ExpiryEntry& entry = expired_[withdrawn[k]];
+      RecordState state = expired_states_[withdrawn[k]];
+      state.state = PublicationState::kWithdrawn;
+      state.publication_end_day = 0;
+      state.batch_sequence = info.sequence;
+      transaction.PutRecord(entry.identity, state);
+      AuditEvent event;
+      event.kind = entry.kind;
+      event.outcome = Outcome::kWithdrawn;
+      event.reason = static_cast<uint8_t>(WithholdReason::kPeriodEnded);
+      event.authority_uscc = entry.authority_uscc;
+      event.authority_name = entry.authority_name;
+      event.decision_day = entry.decision_day;
+      event.arrival_day = today;
+      event.published_day = today;
+      event.deadline_day = entry.end_day + 1;  // the first day it must no longer be shown
+      event.latency_working_days =
+          parts_.calendar->WorkingDaysBetween(event.deadline_day - 1, today, region_index_);
+      transaction.PutAudit(event, entry.identity, info.sequence, static_cast<uint32_t>(k));
+      // With a fixed `today` (tests, simulations) the day counts; otherwise the clock.
+      const int64_t ended_ms = ShanghaiDayStartMs(event.deadline_day);
+      const int64_t at_ms =
+          config_.today.empty()
+              ? (now_ms != 0 ? now_ms : UnixMillisNow())
+              : ended_ms + static_cast<int64_t>(today - event.deadline_day) * 86400 * 1000;
+      stats.latency_seconds.push_back(static_cast<double>(at_ms - ended_ms) / 1000.0);
     }
-    if (auto committed = parts_.store->Commit(transaction); !committed) {
-      return Fail(committed.error());
-    }
+    transaction.PutBatchSequence(info.sequence + 1);
+    decided.batch = &batch;
+    if (auto committed = Commit(decided); !committed) return Fail(committed.error());
+    stats.withdrawn += batch.records.size();
+    ++stats.batches;
   }
   return stats;
 }

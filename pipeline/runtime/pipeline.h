@@ -122,6 +122,7 @@ class Pipeline {
   Status Decide(RecordBatch& batch, BatchInfo& info, std::string_view source_id,
                 SourceProgress& progress, BatchCounts* counts, const Decided* uncommitted,
                 Decided& out);
+  // Also the sweep's batches go this way, so the write→commit tail is written once.
   Status Commit(Decided& decided);
 
   // The daily sweep: publishes a withdrawal (reason period_ended) for every published penalty
@@ -156,8 +157,8 @@ class Pipeline {
   // Penalties about to be published get their publication end; one that has already passed is
   // withheld (or, if it was published before, withdrawn) with reason period_ended.
   void ApplyPublicationPeriods(RecordBatch& batch, int32_t today) const;
-  // The batch's way through the sinks up to its commit, written once for input batches and the
-  // sweep's: the staged files, durable together, then the acknowledged sinks (batch_sink.h).
+  // Commit's first half: the staged files, durable together, then the acknowledged sinks
+  // (batch_sink.h).
   Status Deliver(SinkBatch& out);
   // What the in-commit sinks (the outbox) add to the batch's state write.
   void AddToCommit(const SinkBatch& out, StateStore::Transaction& transaction) const;

@@ -4,8 +4,12 @@
 
 namespace gongshi {
 
+size_t WorkerPool::ThreadsFor(size_t threads) {
+  return threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
 WorkerPool::WorkerPool(size_t threads) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = ThreadsFor(threads);
   workers_.reserve(threads - 1);
   for (size_t slot = 1; slot < threads; ++slot) {
     workers_.emplace_back([this, slot] { Work(slot); });

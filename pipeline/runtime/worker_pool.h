@@ -34,6 +34,9 @@ class WorkerPool {
 
   // The number of cores the pool uses, the caller's included: slots are 0 .. threads() - 1.
   size_t threads() const { return workers_.size() + 1; }
+  // The cores a pool made with `threads` uses (0 = the machine's), for what must be sized to it
+  // before it exists (scratch objects per slot).
+  static size_t ThreadsFor(size_t threads);
 
   // Runs fn(chunk, slot) for every chunk in [0, chunks) and returns when all have run. `slot`
   // is 0 on the calling thread and 1 + the worker's index on a worker: two chunks of the same
